@@ -1,0 +1,96 @@
+"""Schema migrations: named, ordered, each applied once in a transaction with its record.
+
+The tables are a public interface for analysts (documented in README.md). Change them only by
+appending a migration here; never edit one that has shipped.
+"""
+from __future__ import annotations
+
+import duckdb
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE feeds (
+            feed_url             VARCHAR PRIMARY KEY,  -- as configured: an http(s) URL or a local path
+            title                VARCHAR,
+            etag                 VARCHAR,              -- remembered for conditional GET
+            last_modified        VARCHAR,
+            last_fetched_at      TIMESTAMPTZ,
+            last_status          VARCHAR,              -- ok | not_modified | failed | refused
+            last_error           VARCHAR,              -- why the last fetch failed, or a parser warning
+            last_http_status     INTEGER,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_ok_at           TIMESTAMPTZ,
+            entries_seen         INTEGER
+        );
+        CREATE TABLE articles (
+            article_id        VARCHAR PRIMARY KEY,     -- sha1 of the canonical URL (or guid), 16 hex digits
+            feed_url          VARCHAR NOT NULL,        -- the feed it was first seen in
+            url               VARCHAR,
+            guid              VARCHAR,
+            title             VARCHAR,
+            author            VARCHAR,
+            published_at      TIMESTAMPTZ,
+            fetched_at        TIMESTAMPTZ NOT NULL,    -- first stored
+            updated_at        TIMESTAMPTZ NOT NULL,    -- last time its content changed
+            content_hash      VARCHAR NOT NULL,
+            text              VARCHAR NOT NULL,
+            extractor_version VARCHAR,                 -- of the extraction stored for it
+            extracted_at      TIMESTAMPTZ
+        );
+        CREATE TABLE mentions (
+            article_id VARCHAR NOT NULL,
+            label      VARCHAR NOT NULL,               -- spaCy label: ORG, MONEY, PERSON, GPE, ...
+            text       VARCHAR NOT NULL,
+            start_char INTEGER NOT NULL,               -- offsets into articles.text
+            end_char   INTEGER NOT NULL,
+            canonical  VARCHAR                         -- ORG: the company's canonical name
+        );
+        CREATE TABLE deals (
+            deal_id           VARCHAR PRIMARY KEY,     -- stable: article + type + company + amount text
+            article_id        VARCHAR NOT NULL,
+            deal_type         VARCHAR NOT NULL,
+            company           VARCHAR NOT NULL,        -- canonical name of the principal company
+            amount            DOUBLE,                  -- in units of currency
+            currency          VARCHAR,                 -- ISO 4217
+            amount_text       VARCHAR,                 -- the words the amount came from
+            round             VARCHAR,
+            valuation         DOUBLE,                  -- same currency as amount
+            status            VARCHAR NOT NULL,        -- announced | rumored
+            evidence          VARCHAR NOT NULL,        -- the sentence stating the deal
+            evidence_start    INTEGER NOT NULL,        -- its offsets in articles.text
+            evidence_end      INTEGER NOT NULL,
+            extractor_version VARCHAR NOT NULL,
+            extracted_at      TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE deal_participants (
+            deal_id VARCHAR NOT NULL,
+            name    VARCHAR NOT NULL,
+            role    VARCHAR NOT NULL                   -- investor, lead_investor, lender, acquirer, customer, partner, grantor
+        );
+        """,
+    ),
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {name for (name,) in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        applied.append(name)
+    return applied

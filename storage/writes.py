@@ -1,0 +1,147 @@
+"""Bulk writes, keyed by stable ids: a re-run adds nothing, a changed article replaces its rows."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from extractors.records import Article, Deal, Extraction
+from storage.db import Database
+
+
+def deal_id(article_id: str, deal: Deal) -> str:
+    key = "\x1f".join([article_id, deal.deal_type, deal.company.casefold(), deal.amount_text or ""])
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def record_feed(db: Database, feed_url: str, *, status: str, error: str | None = None, title: str | None = None,
+                etag: str | None = None, last_modified: str | None = None, http_status: int | None = None,
+                entries: int | None = None) -> None:
+    """Remember how the last fetch of a feed went; failures count up until the next success."""
+    ok = status in ("ok", "not_modified")
+    db.con.execute(
+        """
+        INSERT INTO feeds (feed_url, title, etag, last_modified, last_fetched_at, last_status, last_error,
+                           last_http_status, consecutive_failures, last_ok_at, entries_seen)
+        VALUES ($url, $title, $etag, $lm, now(), $status, $error, $http, CASE WHEN $ok THEN 0 ELSE 1 END,
+                CASE WHEN $ok THEN now() END, $entries)
+        ON CONFLICT (feed_url) DO UPDATE SET
+            title = coalesce(excluded.title, feeds.title),
+            etag = CASE WHEN $ok THEN coalesce(excluded.etag, feeds.etag) ELSE feeds.etag END,
+            last_modified = CASE WHEN $ok THEN coalesce(excluded.last_modified, feeds.last_modified) ELSE feeds.last_modified END,
+            last_fetched_at = excluded.last_fetched_at,
+            last_status = excluded.last_status,
+            last_error = excluded.last_error,
+            last_http_status = excluded.last_http_status,
+            consecutive_failures = CASE WHEN $ok THEN 0 ELSE feeds.consecutive_failures + 1 END,
+            last_ok_at = CASE WHEN $ok THEN excluded.last_ok_at ELSE feeds.last_ok_at END,
+            entries_seen = coalesce(excluded.entries_seen, feeds.entries_seen)
+        """,
+        {"url": feed_url, "title": title, "etag": etag, "lm": last_modified, "status": status, "error": error,
+         "http": http_status, "ok": ok, "entries": entries},
+    )
+
+
+def save_articles(db: Database, articles: Sequence[Article], extractions: Sequence[Extraction], version: str) -> None:
+    """Upsert articles and replace their extractions, all in one transaction."""
+    if not articles:
+        return
+    now = datetime.now(timezone.utc)
+    table = pa.table({
+        "article_id": [a.article_id for a in articles],
+        "feed_url": [a.feed_url for a in articles],
+        "url": [a.url for a in articles],
+        "guid": [a.guid for a in articles],
+        "title": [a.title for a in articles],
+        "author": [a.author for a in articles],
+        "published_at": pa.array([a.published_at for a in articles], pa.timestamp("us", tz="UTC")),
+        "content_hash": [a.content_hash for a in articles],
+        "text": [a.text for a in articles],
+    })
+    with db.atomic() as con:
+        con.register("incoming_articles", table)
+        try:
+            con.execute(
+                """
+                INSERT INTO articles (article_id, feed_url, url, guid, title, author, published_at,
+                                      fetched_at, updated_at, content_hash, text)
+                SELECT article_id, feed_url, url, guid, title, author, published_at, $now, $now, content_hash, text
+                FROM incoming_articles
+                ON CONFLICT (article_id) DO UPDATE SET
+                    url = excluded.url, guid = excluded.guid, title = excluded.title, author = excluded.author,
+                    published_at = excluded.published_at, updated_at = excluded.updated_at,
+                    content_hash = excluded.content_hash, text = excluded.text
+                """,
+                {"now": now},
+            )
+        finally:
+            con.unregister("incoming_articles")
+        _replace_extractions(con, [a.article_id for a in articles], extractions, version, now)
+
+
+def replace_extractions(db: Database, article_ids: Sequence[str], extractions: Sequence[Extraction],
+                        version: str) -> None:
+    """Swap the stored mentions and deals of these articles for new ones, atomically."""
+    with db.atomic() as con:
+        _replace_extractions(con, list(article_ids), extractions, version, datetime.now(timezone.utc))
+
+
+def _replace_extractions(con, article_ids: list[str], extractions: Sequence[Extraction], version: str,
+                         now: datetime) -> None:
+    ids = pa.table({"article_id": article_ids})
+    mentions = {"article_id": [], "label": [], "text": [], "start_char": [], "end_char": [], "canonical": []}
+    deals = {k: [] for k in ("deal_id", "article_id", "deal_type", "company", "amount", "currency", "amount_text",
+                             "round", "valuation", "status", "evidence", "evidence_start", "evidence_end")}
+    parts = {"deal_id": [], "name": [], "role": []}
+    for article_id, extraction in zip(article_ids, extractions, strict=True):
+        for m in extraction.mentions:
+            for key, value in (("article_id", article_id), ("label", m.label), ("text", m.text),
+                               ("start_char", m.start_char), ("end_char", m.end_char), ("canonical", m.canonical)):
+                mentions[key].append(value)
+        seen: set[str] = set()
+        for d in extraction.deals:
+            did = deal_id(article_id, d)
+            if did in seen:
+                continue
+            seen.add(did)
+            row = {"deal_id": did, "article_id": article_id, "deal_type": d.deal_type, "company": d.company,
+                   "amount": d.amount, "currency": d.currency, "amount_text": d.amount_text, "round": d.round,
+                   "valuation": d.valuation, "status": d.status, "evidence": d.evidence,
+                   "evidence_start": d.evidence_start, "evidence_end": d.evidence_end}
+            for key, value in row.items():
+                deals[key].append(value)
+            for p in d.participants:
+                parts["deal_id"].append(did)
+                parts["name"].append(p.name)
+                parts["role"].append(p.role)
+    tables = {
+        "replaced_ids": ids,
+        "new_mentions": pa.table(mentions, schema=pa.schema([
+            ("article_id", pa.string()), ("label", pa.string()), ("text", pa.string()),
+            ("start_char", pa.int32()), ("end_char", pa.int32()), ("canonical", pa.string())])),
+        "new_deals": pa.table(deals, schema=pa.schema([
+            ("deal_id", pa.string()), ("article_id", pa.string()), ("deal_type", pa.string()),
+            ("company", pa.string()), ("amount", pa.float64()), ("currency", pa.string()),
+            ("amount_text", pa.string()), ("round", pa.string()), ("valuation", pa.float64()),
+            ("status", pa.string()), ("evidence", pa.string()), ("evidence_start", pa.int32()),
+            ("evidence_end", pa.int32())])),
+        "new_participants": pa.table(parts, schema=pa.schema([
+            ("deal_id", pa.string()), ("name", pa.string()), ("role", pa.string())])),
+    }
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        con.execute("DELETE FROM deal_participants WHERE deal_id IN "
+                    "(SELECT deal_id FROM deals WHERE article_id IN (SELECT article_id FROM replaced_ids))")
+        con.execute("DELETE FROM deals WHERE article_id IN (SELECT article_id FROM replaced_ids)")
+        con.execute("DELETE FROM mentions WHERE article_id IN (SELECT article_id FROM replaced_ids)")
+        con.execute("INSERT INTO mentions SELECT * FROM new_mentions")
+        con.execute("INSERT INTO deals SELECT *, $v, $now FROM new_deals", {"v": version, "now": now})
+        con.execute("INSERT INTO deal_participants SELECT * FROM new_participants")
+        con.execute("UPDATE articles SET extractor_version = $v, extracted_at = $now "
+                    "WHERE article_id IN (SELECT article_id FROM replaced_ids)", {"v": version, "now": now})
+    finally:
+        for name in tables:
+            con.unregister(name)

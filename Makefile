@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/dealwire run
+	$(BIN)/dealwire run --config seeds/sample.toml
 
 test: setup
 	$(BIN)/python -m pytest -q

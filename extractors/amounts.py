@@ -1,0 +1,26 @@
+"""The money component: every amount in the text as a span in `doc.spans["money"]`."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.money import MoneyMatch, find_money
+
+if not Span.has_extension("money"):
+    Span.set_extension("money", default=None)
+
+
+@Language.component("dealwire_money")
+def find_money_spans(doc: Doc) -> Doc:
+    spans = []
+    for match in find_money(doc.text):
+        span = doc.char_span(match.start, match.end, label="MONEY", alignment_mode="expand")
+        if span is not None:
+            span._.money = match
+            spans.append(span)
+    doc.spans["money"] = spans
+    return doc
+
+
+def money_of(span: Span) -> MoneyMatch:
+    return span._.money

@@ -1,0 +1,201 @@
+"""Find the companies in a Doc: known names, spaCy's ORGs, and unknown names from how news is written.
+
+The component writes `doc.spans["companies"]`; each span's `kb_id_` is the company's canonical name.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+VERSION = "companies.v1"
+LEGAL_SUFFIXES = {"inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc", "plc",
+                  "limited", "gmbh", "ag", "sa", "s.a.", "nv", "n.v.", "bv", "se", "l.p.", "lp"}
+# Entity labels spaCy's small model gives companies it does not know (it calls Nvidia a place).
+_MISLABELS = {"GPE", "PERSON", "NORP", "PRODUCT", "FAC", "WORK_OF_ART", "LOC", "EVENT", "LAW"}
+_NAME_POS = {"PROPN"}
+_JOINERS = {"&", "-", "and", "of", "'s"}
+_LEADING_DROP = {"the", "a", "an", "its", "their", "rival", "rivals", "startup", "start-up"}
+
+
+@Language.factory("dealwire_companies")
+def make_company_finder(nlp: Language, name: str) -> "CompanyFinder":
+    return CompanyFinder()
+
+
+class CompanyFinder:
+    def __init__(self):
+        self.known: dict[str, str] = {}
+        self.known_folded: dict[str, str] = {}
+        self.never: set[str] = set()
+        self.suffixes: set[str] = set()
+        self.descriptors: set[str] = set()
+        self.subject_verbs: set[str] = set()
+
+    def use(self, known: dict[str, str], lexicon: dict) -> "CompanyFinder":
+        self.known = dict(known)
+        self.known_folded = {_fold(k): v for k, v in known.items()}
+        self.never = {w.casefold() for w in lexicon.get("not_companies", {}).get("words", [])}
+        self.suffixes = {w.casefold() for w in lexicon.get("company_suffixes", {}).get("words", [])}
+        self.descriptors = {w.casefold() for w in lexicon.get("company_descriptors", {}).get("words", [])}
+        self.subject_verbs = {w.casefold() for w in lexicon.get("company_subject_verbs", {}).get("words", [])}
+        return self
+
+    def __call__(self, doc: Doc) -> Doc:
+        candidates: list[Span] = []
+        for ent in doc.ents:
+            if ent.label_ == "ORG" or (ent.label_ in _MISLABELS and self._looks_like_company(ent)):
+                candidates.append(ent)
+        candidates.extend(self._from_syntax(doc))
+        spans = []
+        for span in candidates:
+            span = self._trim(span)
+            if span is not None and self._acceptable(span):
+                spans.append(span)
+        spans = _longest_first(spans)
+        doc.spans["companies"] = self._resolve(doc, spans)
+        return doc
+
+    # -- candidates ---------------------------------------------------------------------------
+    def _looks_like_company(self, span: Span) -> bool:
+        text = span.text
+        if span.ent_id_ or _fold(text) in self.known_folded:
+            return True
+        last = span[-1].text.casefold()
+        return span.label_ != "PERSON" and len(span) > 1 and last in self.suffixes
+
+    def _from_syntax(self, doc: Doc) -> list[Span]:
+        """Proper-noun names the statistical model missed, found by how the sentence uses them."""
+        found = []
+        for start, end in _name_runs(doc):
+            span = doc[start:end]
+            if any(t.ent_type_ in ("PERSON", "GPE", "DATE", "NORP", "LOC", "TIME", "MONEY", "CARDINAL",
+                                   "PERCENT", "ORDINAL", "QUANTITY") and not t.ent_id_ for t in span):
+                if not (len(span) > 1 and span[-1].text.casefold() in self.suffixes):
+                    continue
+            if self._used_as_company(span):
+                found.append(span)
+        return found
+
+    def _used_as_company(self, span: Span) -> bool:
+        doc = span.doc
+        last = span[-1]
+        if len(span) > 1 and last.text.casefold() in self.suffixes:
+            return True
+        # "X, a startup that ...", "X, the chipmaker", "X (Las Vegas): $43 million"
+        after = doc[span.end: span.end + 10]
+        if len(after) >= 2 and after[0].text in (",", "(") :
+            for tok in after[1:]:
+                if tok.text in (".", ";", ")") and after[0].text == ",":
+                    break
+                if tok.lemma_.casefold() in self.descriptors or tok.text.casefold() in self.descriptors:
+                    return True
+        if span.start > 0 and doc[span.start - 1].text in ("-", "•", "*") and span.end < len(doc) \
+                and doc[span.end].text in (":", "("):
+            return True
+        # "startup X", "chipmaker X"
+        before = doc[span.start - 1] if span.start > 0 else None
+        if before is not None and (before.lemma_.casefold() in self.descriptors):
+            return True
+        # "X raised", "X said on Tuesday", "X has agreed to acquire"
+        head = last.head if last.dep_ in ("compound", "flat") else last
+        if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_.casefold() in self.subject_verbs:
+            return True
+        return False
+
+    # -- cleaning -----------------------------------------------------------------------------
+    def _trim(self, span: Span) -> Span | None:
+        doc = span.doc
+        start, end = span.start, span.end
+        while start < end and (doc[start].lower_ in _LEADING_DROP or doc[start].is_punct):
+            start += 1
+        while end > start and (doc[end - 1].text in ("'s", "’s", "'") or doc[end - 1].is_punct and
+                               doc[end - 1].text not in (".",)):
+            end -= 1
+        if end > start and doc[end - 1].text == "." and end - 1 > start and \
+                doc[end - 2].text.casefold() + "." not in LEGAL_SUFFIXES:
+            end -= 1
+        if start >= end:
+            return None
+        return Span(doc, start, end, label="ORG", kb_id=span.kb_id_ or span.ent_id_)
+
+    def _acceptable(self, span: Span) -> bool:
+        text = span.text
+        folded = text.casefold()
+        if folded in self.never or not any(c.isupper() or c.isdigit() for c in text):
+            return False
+        if _fold(text) in self.known_folded:
+            return True
+        if all(t.text.casefold() in self.never or t.is_punct or t.is_digit for t in span):
+            return False
+        if len(text) < 2 or re.fullmatch(r"[\d\W]+", text):
+            return False
+        if any(t.like_num and t.i == span.start for t in span) and len(span) == 1:
+            return False
+        # Headlines and fragments: no company name runs to many words or starts lower-case.
+        return len(span) <= 7 and not span[0].is_lower
+
+    # -- canonical names ----------------------------------------------------------------------
+    def _resolve(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """Each span's kb_id_ becomes its canonical name: the known name, or the fullest form in the doc."""
+        keys = {}
+        for span in spans:
+            keys.setdefault(_key(span.text), span.text)
+        fullest: dict[tuple[str, ...], str] = {}
+        for key, text in sorted(keys.items(), key=lambda kv: -len(kv[0])):
+            fullest[key] = text
+        resolved = []
+        for span in spans:
+            canonical = self.known.get(span.text) or span.kb_id_ or self.known_folded.get(_fold(span.text))
+            if not canonical:
+                key = _key(span.text)
+                longer = [k for k in fullest if len(k) > len(key) and k[: len(key)] == key]
+                canonical = fullest[max(longer, key=len)] if longer else _strip_legal(span.text)
+                canonical = self.known_folded.get(_fold(canonical), canonical)
+            resolved.append(Span(doc, span.start, span.end, label="ORG", kb_id=canonical))
+        return resolved
+
+
+def _name_runs(doc: Doc):
+    """Maximal runs of proper nouns ("Standard Kernel", "Nexthop AI"), joined by & or -."""
+    i, n = 0, len(doc)
+    while i < n:
+        if doc[i].pos_ in _NAME_POS and doc[i].is_alpha or (doc[i].pos_ in _NAME_POS and doc[i].text[:1].isupper()):
+            j = i + 1
+            while j < n and (doc[j].pos_ in _NAME_POS and doc[j].text[:1].isupper()
+                             or doc[j].text in ("&", "-") and j + 1 < n and doc[j + 1].pos_ in _NAME_POS):
+                j += 1
+            yield i, j
+            i = j
+        else:
+            i += 1
+
+
+def _longest_first(spans: list[Span]) -> list[Span]:
+    """Drop spans that overlap a longer one; keep document order."""
+    chosen: list[Span] = []
+    taken: set[int] = set()
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if not taken.intersection(range(span.start, span.end)):
+            chosen.append(span)
+            taken.update(range(span.start, span.end))
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split())
+
+
+def _key(text: str) -> tuple[str, ...]:
+    tokens = [t for t in re.split(r"[^a-z0-9]+", text.casefold()) if t]
+    while tokens and tokens[-1] in {s.rstrip(".") for s in LEGAL_SUFFIXES}:
+        tokens.pop()
+    return tuple(tokens)
+
+
+def _strip_legal(text: str) -> str:
+    words = text.split()
+    while len(words) > 1 and words[-1].casefold().rstrip(",") in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words).rstrip(",")

@@ -1,0 +1,336 @@
+"""Deals from an annotated Doc: the one place spans become `Deal` records.
+
+Per sentence: cue words decide the deal type, the dependency parse and cue positions decide who is
+the principal company and who takes part in which role, and the money spans give amount and
+valuation. An article-level pass merges what later sentences add ("X led the round").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.money import MoneyMatch
+from extractors.records import Deal, Participant
+
+VERSION = "deals.v1"
+
+if not Doc.has_extension("deals"):
+    Doc.set_extension("deals", default=None)
+
+_ROUND = re.compile(r"\b(pre-seed|seed|series [a-h])\b(?:\+)?", re.IGNORECASE)
+# Deal types in the order they win when a sentence carries cues for several.
+_PRIORITY = ("acquisition", "ipo", "grant", "debt_financing", "funding_round", "supply_agreement",
+             "partnership", "capex_commitment")
+_SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+
+
+@dataclass
+class Cues:
+    """Phrases (lower-case, matched on word boundaries) that signal types, roles and statuses."""
+    triggers: dict[str, list[re.Pattern]] = field(default_factory=dict)
+    rumor: re.Pattern | None = None
+    history: re.Pattern | None = None
+    not_amount: re.Pattern | None = None
+    valuation: re.Pattern | None = None
+    lead: re.Pattern | None = None
+    participation: re.Pattern | None = None
+
+    @classmethod
+    def from_lexicon(cls, lexicon: dict) -> "Cues":
+        triggers = {t: [_phrase(w) for w in spec.get("words", [])]
+                    for t, spec in lexicon.get("deal_triggers", {}).items()}
+        roles = lexicon.get("investor_role_cues", {})
+        return cls(
+            triggers=triggers,
+            rumor=_alternation(lexicon.get("rumor_cues", {}).get("words", [])),
+            history=_alternation(lexicon.get("history_cues", {}).get("words", [])),
+            not_amount=_alternation(lexicon.get("not_deal_amount_cues", {}).get("words", [])),
+            valuation=_alternation(lexicon.get("valuation_cues", {}).get("words", [])),
+            lead=_alternation(roles.get("lead", [])),
+            participation=_alternation(roles.get("participation", [])),
+        )
+
+
+def _phrase(words: str) -> re.Pattern:
+    # "invest ... in": the dots allow a few words between the parts.
+    parts = [re.escape(p.strip()) for p in words.split("...")]
+    return re.compile(r"\b" + r"\b(?:\W+\w+){0,6}?\W+\b".join(parts) + r"(?!\w)", re.IGNORECASE)
+
+
+def _alternation(words: list[str]) -> re.Pattern | None:
+    if not words:
+        return None
+    alts = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+
+
+@Language.factory("dealwire_deals")
+def make_deal_finder(nlp: Language, name: str) -> "DealFinder":
+    return DealFinder()
+
+
+class DealFinder:
+    def __init__(self):
+        self.cues = Cues()
+
+    def use(self, lexicon: dict) -> "DealFinder":
+        self.cues = Cues.from_lexicon(lexicon)
+        return self
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.deals = deals_from_doc(doc, self.cues)
+        return doc
+
+
+def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
+    deals: list[Deal] = []
+    for sent in _units(doc):
+        found = _sentence_deals(sent, cues)
+        if found:
+            for deal in found:
+                deals = _merge(deals, deal)
+        elif deals:
+            deals[-1] = _add_late_participants(deals[-1], sent, cues)
+    return deals
+
+
+# -- sentences --------------------------------------------------------------------------------
+def _units(doc: Doc):
+    """Sentences, further cut at paragraph breaks so bullet items stand alone."""
+    for sent in doc.sents:
+        start = sent.start
+        for tok in sent:
+            if tok.is_space and "\n" in tok.text and tok.i > start:
+                yield doc[start:tok.i]
+                start = tok.i + 1
+        if start < sent.end:
+            yield doc[start:sent.end]
+
+
+def _sentence_deals(sent: Span, cues: Cues) -> list[Deal]:
+    text = sent.text
+    types = [t for t in _PRIORITY if any(p.search(text) for p in cues.triggers.get(t, []))]
+    if not types:
+        return []
+    companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
+    if not companies:
+        return []
+    amounts, valuation = _amounts(sent, cues)
+    if cues.history is not None and cues.history.search(text) and not _present_tense_deal(sent):
+        return []
+    deal_type = _choose_type(types, sent, amounts)
+    if deal_type is None:
+        return []
+    roles = _participants(sent, companies, deal_type, cues)
+    principal = _principal(sent, companies, roles, deal_type)
+    if principal is None:
+        return []
+    roles = [(s, r) for s, r in roles if s.kb_id_ != principal.kb_id_]
+    if deal_type in ("supply_agreement", "partnership") and not roles:
+        others = [c for c in companies if c.kb_id_ != principal.kb_id_]
+        role = "customer" if deal_type == "supply_agreement" else "partner"
+        roles = [(c, role) for c in others]
+    if deal_type in ("funding_round", "debt_financing", "acquisition", "grant") and not amounts and not roles \
+            and not _ROUND.search(text):
+        return []
+    amount = amounts[0] if amounts else None
+    rnd = _ROUND.search(text)
+    status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
+    participants = tuple(dict.fromkeys(Participant(s.kb_id_, r) for s, r in roles))
+    return [Deal(
+        deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
+        evidence_end=sent.end_char, amount=amount.value if amount else None,
+        currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
+        round=_round_name(rnd.group(1)) if rnd else None, valuation=valuation.value if valuation else None,
+        status=status, participants=participants,
+    )]
+
+
+def _present_tense_deal(sent: Span) -> bool:
+    return any(t.tag_ in ("VBZ", "VBP") and t.dep_ == "ROOT" for t in sent) or \
+        any(t.lower_ in ("today", "on") for t in sent[:3])
+
+
+def _choose_type(types: list[str], sent: Span, amounts: list[MoneyMatch]) -> str | None:
+    for t in types:
+        if t == "capex_commitment" and not amounts:
+            continue
+        return t
+    return None
+
+
+def _round_name(text: str) -> str:
+    text = text.lower()
+    if text.startswith("series"):
+        return "Series " + text.split()[-1].upper()
+    return "Pre-Seed" if text == "pre-seed" else "Seed"
+
+
+# -- money ------------------------------------------------------------------------------------
+def _amounts(sent: Span, cues: Cues) -> tuple[list[MoneyMatch], MoneyMatch | None]:
+    """Deal amounts in order, and the valuation if one is stated."""
+    deal_amounts, valuation = [], None
+    for span in sent.doc.spans["money"]:
+        if span.start < sent.start or span.end > sent.end:
+            continue
+        match: MoneyMatch = span._.money
+        before = sent.doc.text[max(sent.start_char, span.start_char - 40): span.start_char].lower()
+        after = sent.doc.text[span.end_char: min(sent.end_char, span.end_char + 25)].lower()
+        if cues.valuation is not None and (cues.valuation.search(before[-30:]) or
+                                           re.match(r"\W*(?:pre-money |post-money )?valuation", after)):
+            valuation = valuation or match
+            continue
+        if cues.not_amount is not None and (cues.not_amount.search(before[-25:]) or
+                                            cues.not_amount.match(after.strip())):
+            continue
+        deal_amounts.append(match)
+    return deal_amounts, valuation
+
+
+# -- who ----------------------------------------------------------------------------------------
+def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues) -> list[tuple[Span, str]]:
+    roles = []
+    for company in companies:
+        role = _role(sent, company, deal_type, cues)
+        if role:
+            roles.append((company, role))
+    return roles
+
+
+_PARTY_VERBS = {"participate", "invest", "join", "back", "contribute"}
+_LEAD_VERBS = {"lead", "co-lead", "colead", "head", "anchor", "spearhead"}
+
+
+def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
+    doc = sent.doc
+    before = doc.text[sent.start_char: company.start_char]
+    clause = re.split(r"[;:]|\.\s", before)[-1]
+    root = _list_head(company)
+    verb = root.head if root.dep_ in _SUBJECT_DEPS else None
+    if deal_type in ("funding_round", "debt_financing"):
+        investor = "investor" if deal_type == "funding_round" else "lender"
+        if verb is not None and verb.lemma_.lower() in _LEAD_VERBS:
+            return "lead_investor" if deal_type == "funding_round" else "lender"
+        if verb is not None and (verb.lemma_.lower() in _PARTY_VERBS or
+                                 verb.lemma_.lower() == "take" and "part" in verb.subtree.__class__.__name__):
+            return investor
+        lead = _last(cues.lead, clause)
+        part = _last(cues.participation, clause)
+        if lead is not None and (part is None or lead > part) and _only_names_between(doc, sent, lead, company):
+            return "lead_investor" if deal_type == "funding_round" else "lender"
+        if part is not None and _only_names_between(doc, sent, part, company):
+            return investor
+        if deal_type == "debt_financing" and re.search(r"\b(?:from|by|with)\s+(?:\w+\s+){0,3}$", clause):
+            return "lender"
+        if re.search(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|participating|contributed)",
+                     doc.text[company.end_char: sent.end_char]) or _list_followed_by_party_verb(company):
+            return investor
+        return None
+    if deal_type == "acquisition":
+        if verb is not None and verb.lemma_.lower() in ("acquire", "buy", "purchase", "agree", "say", "complete",
+                                                          "close", "absorb", "take") and root.dep_ == "nsubj":
+            return "acquirer"
+        if re.search(r"\bby\s+$", clause) or root.dep_ == "poss" and root.head.lemma_.lower() in (
+                "acquisition", "purchase", "takeover", "deal", "bid", "offer"):
+            return "acquirer"
+        return None
+    if deal_type == "grant":
+        if verb is not None and verb.lemma_.lower() in ("award", "grant", "give", "provide", "say", "finalize",
+                                                          "announce", "offer") and root.dep_ == "nsubj":
+            return "grantor"
+        if re.search(r"\b(?:from|by)\s+(?:the\s+)?$", clause):
+            return "grantor"
+        return None
+    if deal_type == "supply_agreement":
+        if root.dep_ in ("dobj", "dative", "pobj") or re.search(r"\b(?:to|with|for)\s+$", clause):
+            return "customer"
+        return None
+    if deal_type in ("partnership", "capex_commitment"):
+        if re.search(r"\b(?:with|alongside|and)\s+$", clause) or root.dep_ == "conj":
+            return "partner"
+    return None
+
+
+def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]], deal_type: str) -> Span | None:
+    taken = {(s.start, s.end) for s, _ in roles}
+    free = [c for c in companies if (c.start, c.end) not in taken]
+    if not free:
+        return None
+    if deal_type == "acquisition":
+        objects = [c for c in free if _list_head(c).dep_ in ("dobj", "pobj", "nsubjpass", "appos")]
+        if objects:
+            return objects[0]
+    subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS or _list_head(c).dep_ == "poss"]
+    if subjects:
+        return subjects[0]
+    return free[0]
+
+
+def _list_head(span: Span):
+    """The token that carries the syntactic role of a name, through coordination and compounds."""
+    tok = span.root
+    while tok.dep_ in ("conj", "appos") and tok.head != tok:
+        tok = tok.head
+    return tok
+
+
+def _list_followed_by_party_verb(span: Span) -> bool:
+    tok = _list_head(span)
+    return tok.dep_ in _SUBJECT_DEPS and tok.head.lemma_.lower() in _PARTY_VERBS | {"take"}
+
+
+def _last(pattern: re.Pattern | None, text: str) -> int | None:
+    if pattern is None:
+        return None
+    ends = [m.end() for m in pattern.finditer(text)]
+    return ends[-1] if ends else None
+
+
+def _only_names_between(doc: Doc, sent: Span, offset: int, company: Span) -> bool:
+    """Between a cue and a company there may be other names, commas, 'and' and a few filler words."""
+    gap = doc.text[sent.start_char + offset: company.start_char]
+    names = [c for c in doc.spans["companies"] if sent.start_char + offset <= c.start_char < company.start_char]
+    for c in names:
+        gap = gap.replace(c.text, " ")
+    words = re.findall(r"[A-Za-z][\w'-]*", gap)
+    return len(words) <= 6
+
+
+def _add_late_participants(deal: Deal, sent: Span, cues: Cues) -> Deal:
+    """A sentence after the deal that only names more investors or lenders ("X and Y also took part")."""
+    if deal.deal_type not in ("funding_round", "debt_financing"):
+        return deal
+    text = sent.text
+    if not (re.search(r"\b(?:led|co-led|participated|took part|joined|invested|also)\b", text)
+            or (cues.participation and cues.participation.search(text))):
+        return deal
+    companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
+    added = []
+    for company in companies:
+        role = _role(sent, company, deal.deal_type, cues)
+        if role and company.kb_id_ != deal.company:
+            added.append(Participant(company.kb_id_, role))
+    if not added:
+        return deal
+    return replace(deal, participants=tuple(dict.fromkeys(deal.participants + tuple(added))))
+
+
+def _merge(deals: list[Deal], new: Deal) -> list[Deal]:
+    """One deal per type and company: later sentences fill what earlier ones left empty."""
+    for i, old in enumerate(deals):
+        if old.deal_type == new.deal_type and old.company == new.company and (
+                old.amount is None or new.amount is None or old.amount == new.amount):
+            deals[i] = replace(
+                old,
+                amount=old.amount if old.amount is not None else new.amount,
+                currency=old.currency or new.currency,
+                amount_text=old.amount_text or new.amount_text,
+                round=old.round or new.round,
+                valuation=old.valuation if old.valuation is not None else new.valuation,
+                participants=tuple(dict.fromkeys(old.participants + new.participants)),
+            )
+            return deals
+    return deals + [new]

@@ -1,0 +1,90 @@
+"""Settings: the one place that reads the environment and configuration files."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.errors import UsageError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT_ROOT / "seeds"
+DEFAULT_CONFIG = SEEDS / "feeds.toml"
+DEFAULT_DB = "data/dealwire.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: str = DEFAULT_DB
+    feeds: tuple[str, ...] = ()
+    spacy_model: str | None = None     # None: en_core_web_sm if installed, else its PyPI twin
+    allow_private: bool = False        # fetch loopback/private addresses (tests, intranet feeds)
+    batch_size: int = 200              # articles per extract-and-store batch
+    n_process: int = 1                 # spaCy worker processes
+    fetch_workers: int = 8             # feeds fetched at once
+    fetch_retries: int = 2             # extra tries for a transient fetch failure
+    retry_delay_s: float = 2.0         # first backoff; doubles each retry
+    timeout_s: float = 20.0
+    max_feed_bytes: int = 50 * 1024 * 1024
+    lock_wait_s: float = 600.0         # how long a writer waits for the database file
+    extra: dict = field(default_factory=dict)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_settings(config: str | None = None, db: str | None = None, allow_private: bool = False,
+                  env: dict[str, str] | None = None) -> Settings:
+    """Defaults < config file (seeds/feeds.toml unless given) < environment < command line."""
+    env = os.environ if env is None else env
+    path = Path(config) if config else DEFAULT_CONFIG
+    data = _read_toml(path) if (config or path.exists()) else {}
+    feeds = tuple(_feed_source(entry, path.parent, path) for entry in data.get("feed", []))
+    options = {k: v for k, v in data.get("settings", {}).items() if k in Settings.__dataclass_fields__}
+    model = env.get("DEALWIRE_SPACY_MODEL") or options.pop("spacy_model", None)
+    n_process = int(env.get("DEALWIRE_N_PROCESS") or options.pop("n_process", 0) or _default_processes())
+    return Settings(
+        **{k: v for k, v in options.items() if k not in ("db_path", "feeds", "allow_private")},
+        db_path=db or env.get("DEALWIRE_DB") or DEFAULT_DB,
+        feeds=feeds,
+        spacy_model=model,
+        n_process=n_process,
+        allow_private=allow_private or _truthy(env.get("DEALWIRE_ALLOW_PRIVATE")),
+    )
+
+
+def _default_processes() -> int:
+    # spaCy's worker processes pay ~2 s each to start and load the model: worth it only on many cores.
+    return 1
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config {path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"config {path}: {exc}") from None
+
+
+def _feed_source(entry, base: Path, path: Path) -> str:
+    source = entry.get("url") if isinstance(entry, dict) else None
+    if not source or not isinstance(source, str):
+        raise UsageError(f"config {path}: every [[feed]] needs a url")
+    if "://" in source:
+        return source
+    return str((base / source).resolve())
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's own logs, telemetry and the ephemeral server's shutdown noise out of our output."""
+    for key, value in {
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    }.items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,166 @@
+"""The ingest flow: fetch every feed (a task each, retried when a retry can help), then extract and
+store new or changed articles in batches (a task per batch), then remember each feed's state."""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extractors.records import Article
+from flows.config import Settings
+from flows.errors import FeedError
+from flows.extract import extract_articles
+from flows.fetch import FetchPolicy, fetch_feed
+from flows.parse import ParsedFeed, parse_feed
+from storage import reads, writes
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    source: str
+    status: str                     # ok | not_modified | failed | refused
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class RunSummary:
+    feeds_ok: int = 0
+    feeds_not_modified: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)   # (feed, reason)
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    deals: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _transient(task, task_run, state) -> bool:
+    """Prefect retries a feed only when the failure is one a retry can cure (timeouts, 5xx, 429)."""
+    try:
+        state.result()
+    except FeedError as exc:
+        return exc.transient
+    except Exception:
+        return False
+    return False
+
+
+@task(name="fetch-feed", cache_policy=NO_CACHE, retry_condition_fn=_transient)
+def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, policy: FetchPolicy) -> FeedOutcome:
+    result = fetch_feed(source, etag=etag, last_modified=last_modified, policy=policy)
+    if result.not_modified:
+        return FeedOutcome(source, "not_modified", http_status=result.status_code, etag=result.etag,
+                           last_modified=result.last_modified)
+    parsed = parse_feed(result.content, feed_url=source, base_url=result.final_url, headers=result.headers)
+    return FeedOutcome(source, "ok", parsed=parsed, http_status=result.status_code or None,
+                       error=parsed.warning, etag=result.etag, last_modified=result.last_modified)
+
+
+@task(name="extract-and-store", cache_policy=NO_CACHE)
+def extract_and_store(articles: list[Article], settings: Settings) -> int:
+    """Extract a batch and store it with its articles in one transaction; return the deals found."""
+    extractions, version = extract_articles(articles, settings)
+    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+        writes.save_articles(db, articles, extractions, version)
+    return sum(len(e.deals) for e in extractions)
+
+
+@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), validate_parameters=False)
+def ingest(sources: list[str], settings: Settings) -> RunSummary:
+    """One run over the given feeds: URLs or local files."""
+    started = time.monotonic()
+    summary = RunSummary()
+    sources = list(dict.fromkeys(sources))
+    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+        states = {s: reads.feed_state(db, s) for s in sources}
+    policy = FetchPolicy(timeout_s=settings.timeout_s, max_bytes=settings.max_feed_bytes,
+                         allow_private=settings.allow_private)
+    fetcher = fetch_and_parse.with_options(
+        retries=settings.fetch_retries,
+        retry_delay_seconds=[settings.retry_delay_s * 2 ** i for i in range(settings.fetch_retries)],
+    )
+    futures = [fetcher.submit(s, *states[s], policy) for s in sources]
+    outcomes = [_outcome(source, future) for source, future in zip(sources, futures)]
+
+    articles = _unique_articles(o.parsed.articles for o in outcomes if o.parsed)
+    pending = _changed(articles, settings, summary)
+    done = 0
+    for batch in _batches(pending, settings.batch_size):
+        summary.deals += extract_and_store(batch, settings)
+        done += len(batch)
+        _progress(f"extracted {done}/{len(pending)} articles")
+
+    # Feed state (and its ETag) is saved only after the feed's articles are stored: a run that dies
+    # before this point fetches the feed in full next time instead of getting a 304 and losing them.
+    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+        for o in outcomes:
+            writes.record_feed(db, o.source, status=o.status, error=o.error, http_status=o.http_status,
+                               title=o.parsed.title if o.parsed else None, etag=o.etag,
+                               last_modified=o.last_modified, entries=o.parsed.entries if o.parsed else None)
+    for o in outcomes:
+        if o.status == "ok":
+            summary.feeds_ok += 1
+        elif o.status == "not_modified":
+            summary.feeds_not_modified += 1
+        else:
+            summary.failures.append((o.source, o.error or "failed"))
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _outcome(source: str, future) -> FeedOutcome:
+    try:
+        return future.result()
+    except FeedError as exc:
+        return FeedOutcome(source, exc.status, error=exc.reason)
+    except Exception as exc:  # a bug or a parser crash on one feed must not stop the others
+        return FeedOutcome(source, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _unique_articles(groups: Iterable[Sequence[Article]]) -> list[Article]:
+    """The same article from two feeds is stored once: the first feed given wins."""
+    seen: dict[str, Article] = {}
+    for group in groups:
+        for article in group:
+            seen.setdefault(article.article_id, article)
+    return list(seen.values())
+
+
+def _changed(articles: list[Article], settings: Settings, summary: RunSummary) -> list[Article]:
+    """New articles and those whose content changed; unchanged ones are not extracted again."""
+    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+        known = reads.content_hashes(db, (a.article_id for a in articles))
+    pending = []
+    for a in articles:
+        if a.article_id not in known:
+            summary.articles_new += 1
+            pending.append(a)
+        elif known[a.article_id] != a.content_hash:
+            summary.articles_updated += 1
+            pending.append(a)
+        else:
+            summary.articles_unchanged += 1
+    return pending
+
+
+def _batches(items: list, size: int):
+    for i in range(0, len(items), max(1, size)):
+        yield items[i: i + size]
+
+
+def _progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)

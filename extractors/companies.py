@@ -16,6 +16,9 @@ LEGAL_SUFFIXES = {"inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "l
 _MISLABELS = {"GPE", "PERSON", "NORP", "PRODUCT", "FAC", "WORK_OF_ART", "LOC", "EVENT", "LAW"}
 _NAME_POS = {"PROPN"}
 _JOINERS = {"&", "-", "and", "of", "'s"}
+_INSTITUTION_HEADS = {"Ministry", "Department", "Office", "Bureau", "Agency", "Commission", "University", "Bank"}
+# "SAN FRANCISCO --", "ROSELAND, N.J. --": a dateline names a place, never a company.
+_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]+(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)? (?:--|—|–)")
 _LEADING_DROP = {"the", "a", "an", "its", "their", "rival", "rivals", "startup", "start-up"}
 
 
@@ -48,11 +51,14 @@ class CompanyFinder:
             if ent.label_ == "ORG" or (ent.label_ in _MISLABELS and self._looks_like_company(ent)):
                 candidates.append(ent)
         candidates.extend(self._from_syntax(doc))
+        candidates.extend(self._coordinated(doc, candidates))
+        datelines = _datelines(doc)
         spans = []
-        for span in candidates:
-            span = self._trim(span)
-            if span is not None and self._acceptable(span):
-                spans.append(span)
+        for candidate in candidates:
+            for span in self._split_list(candidate):
+                span = self._trim(span)
+                if span is not None and self._acceptable(span) and span.start_char not in datelines:
+                    spans.append(span)
         spans = _longest_first(spans)
         doc.spans["companies"] = self._resolve(doc, spans)
         return doc
@@ -103,6 +109,36 @@ class CompanyFinder:
         if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_.casefold() in self.subject_verbs:
             return True
         return False
+
+    def _coordinated(self, doc: Doc, found: list[Span]) -> list[Span]:
+        """Names listed with a company ("led by Primary Venture Partners and Positive Sum") are companies."""
+        in_found = {t.i for span in found for t in span}
+        extra = []
+        for start, end in _name_runs(doc):
+            span = doc[start:end]
+            if in_found.intersection(range(start, end)):
+                continue
+            root = span.root
+            linked = [root.head] if root.dep_ == "conj" else []
+            linked += [c for c in root.children if c.dep_ == "conj"]
+            if any(t.i in in_found for t in linked) and not any(t.ent_type_ in ("PERSON", "GPE", "DATE") for t in span):
+                extra.append(span)
+        return extra
+
+    def _split_list(self, span: Span) -> list[Span]:
+        """spaCy sometimes runs a list into one entity ("Crescent Cove, Mercato Partners"): cut it."""
+        if span.ent_id_ or _fold(span.text) in self.known_folded or span[0].text in _INSTITUTION_HEADS:
+            return [span]
+        parts, start = [], span.start
+        for tok in span:
+            if tok.text == "," or (tok.lower_ == "and" and tok.i + 1 < span.end and tok.nbor().text[:1].isupper()
+                                   and tok.i > span.start and tok.nbor(-1).text[:1].isupper()):
+                if tok.i > start:
+                    parts.append(span.doc[start:tok.i])
+                start = tok.i + 1
+        if start < span.end:
+            parts.append(span.doc[start:span.end])
+        return parts if len(parts) > 1 else [span]
 
     # -- cleaning -----------------------------------------------------------------------------
     def _trim(self, span: Span) -> Span | None:
@@ -155,6 +191,11 @@ class CompanyFinder:
                 canonical = self.known_folded.get(_fold(canonical), canonical)
             resolved.append(Span(doc, span.start, span.end, label="ORG", kb_id=canonical))
         return resolved
+
+
+def _datelines(doc: Doc) -> set[int]:
+    """Start offsets of characters that lie in a dateline."""
+    return {i for m in _DATELINE.finditer(doc.text) for i in range(m.start(), m.end())}
 
 
 def _name_runs(doc: Doc):

@@ -25,6 +25,11 @@ _ROUND = re.compile(r"\b(pre-seed|seed|series [a-h])\b(?:\+)?", re.IGNORECASE)
 _PRIORITY = ("acquisition", "ipo", "grant", "debt_financing", "funding_round", "supply_agreement",
              "partnership", "capex_commitment")
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+_HEDGE = r"(?:about|around|roughly|nearly|almost|some|approximately|more than|over|just over|just under|less than|close to)?\s*"
+# "values the company at $19 billion", "a valuation of", "valuing it at"; "a $19 billion valuation".
+_VALUATION_BEFORE = re.compile(r"\bvalu(?:e|es|ed|ing|ation)\b[^.;$€£¥]{0,60}\b(?:at|of)\s+" + _HEDGE + r"$"
+                               r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$")
+_VALUATION_AFTER = re.compile(r"\W{0,3}(?:pre-money |post-money )?valuation")
 
 
 @dataclass
@@ -55,15 +60,15 @@ class Cues:
 
 
 def _phrase(words: str) -> re.Pattern:
-    # "invest ... in": the dots allow a few words between the parts.
-    parts = [re.escape(p.strip()) for p in words.split("...")]
-    return re.compile(r"\b" + r"\b(?:\W+\w+){0,6}?\W+\b".join(parts) + r"(?!\w)", re.IGNORECASE)
+    # "invest ... in": the dots allow a few words between the parts; "acquir*": any ending.
+    parts = [re.escape(p.strip()).replace(r"\*", r"[\w-]*") for p in words.split("...")]
+    return re.compile(r"(?<![\w-])" + r"(?:\W+[\w$.,-]+){0,6}?\W+".join(parts) + r"(?![\w-])", re.IGNORECASE)
 
 
 def _alternation(words: list[str]) -> re.Pattern | None:
     if not words:
         return None
-    alts = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    alts = sorted({re.escape(w).replace(r"\*", r"[\w-]*") for w in words}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
 
@@ -112,11 +117,12 @@ def _units(doc: Doc):
 
 def _sentence_deals(sent: Span, cues: Cues) -> list[Deal]:
     text = sent.text
-    types = [t for t in _PRIORITY if any(p.search(text) for p in cues.triggers.get(t, []))]
-    if not types:
-        return []
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
     if not companies:
+        return []
+    types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies)
+                                         for p in cues.triggers.get(t, []) for m in p.finditer(text))]
+    if not types:
         return []
     amounts, valuation = _amounts(sent, cues)
     if cues.history is not None and cues.history.search(text) and not _present_tense_deal(sent):
@@ -149,14 +155,34 @@ def _sentence_deals(sent: Span, cues: Cues) -> list[Deal]:
     )]
 
 
+# Cues that name a deal only when a company is their object: "to buy Infinera", not "to buy chips";
+# "invested in Thinking Machines", not "invested in data centers".
+_NEEDS_OBJECT = {
+    "acquisition": re.compile(r"^(?:to buy|will buy|agree[sd]? to (?:buy|purchase)|buys|bought|deal to buy|"
+                              r"purchase of|snap|majority|controlling|absorb)", re.IGNORECASE),
+    "funding_round": re.compile(r"^(?:invest|stake)", re.IGNORECASE),
+}
+
+
+def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span]) -> bool:
+    needs = _NEEDS_OBJECT.get(deal_type)
+    if needs is None or not needs.match(match.group(0)):
+        return True
+    end = sent.start_char + match.end()
+    return any(0 <= c.start_char - end <= 45 and "$" not in sent.doc.text[end:c.start_char] for c in companies)
+
+
 def _present_tense_deal(sent: Span) -> bool:
     return any(t.tag_ in ("VBZ", "VBP") and t.dep_ == "ROOT" for t in sent) or \
         any(t.lower_ in ("today", "on") for t in sent[:3])
 
 
 def _choose_type(types: list[str], sent: Span, amounts: list[MoneyMatch]) -> str | None:
+    lowered = sent.text.lower()
     for t in types:
         if t == "capex_commitment" and not amounts:
+            continue
+        if t == "ipo" and "private placement" in lowered:
             continue
         return t
     return None
@@ -177,10 +203,9 @@ def _amounts(sent: Span, cues: Cues) -> tuple[list[MoneyMatch], MoneyMatch | Non
         if span.start < sent.start or span.end > sent.end:
             continue
         match: MoneyMatch = span._.money
-        before = sent.doc.text[max(sent.start_char, span.start_char - 40): span.start_char].lower()
+        before = sent.doc.text[max(sent.start_char, span.start_char - 90): span.start_char].lower()
         after = sent.doc.text[span.end_char: min(sent.end_char, span.end_char + 25)].lower()
-        if cues.valuation is not None and (cues.valuation.search(before[-30:]) or
-                                           re.match(r"\W*(?:pre-money |post-money )?valuation", after)):
+        if _VALUATION_BEFORE.search(before) or _VALUATION_AFTER.match(after):
             valuation = valuation or match
             continue
         if cues.not_amount is not None and (cues.not_amount.search(before[-25:]) or

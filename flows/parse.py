@@ -45,7 +45,7 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
         response_headers.setdefault("content-location", base_url)
     parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=True,
                               resolve_relative_uris=True)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = _bozo_reason(parsed) if parsed.bozo else "not an RSS or Atom feed"
         raise FeedError(feed_url, f"unreadable feed: {reason}")
     articles: list[Article] = []

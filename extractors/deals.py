@@ -139,20 +139,55 @@ def _sentence_deals(sent: Span, cues: Cues) -> list[Deal]:
         others = [c for c in companies if c.kb_id_ != principal.kb_id_]
         role = "customer" if deal_type == "supply_agreement" else "partner"
         roles = [(c, role) for c in others]
+        if not roles:
+            return []
     if deal_type in ("funding_round", "debt_financing", "acquisition", "grant") and not amounts and not roles \
             and not _ROUND.search(text):
         return []
-    amount = amounts[0] if amounts else None
-    rnd = _ROUND.search(text)
     status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
     participants = tuple(dict.fromkeys(Participant(s.kb_id_, r) for s, r in roles))
-    return [Deal(
-        deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
-        evidence_end=sent.end_char, amount=amount.value if amount else None,
-        currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
-        round=_round_name(rnd.group(1)) if rnd else None, valuation=valuation.value if valuation else None,
-        status=status, participants=participants,
-    )]
+    base = Deal(deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
+                evidence_end=sent.end_char, valuation=valuation.value if valuation else None, status=status,
+                participants=participants)
+    pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
+    if len(pairs) < 2:
+        pairs = [(principal, amounts[0] if amounts else None)]
+    return [replace(base, company=company.kb_id_, amount=amount.value if amount else None,
+                    currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
+                    round=_round_after(sent, amount))
+            for company, amount in pairs]
+
+
+def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[MoneyMatch], deal_type: str):
+    """Several companies raising (or receiving) in one sentence: pair each with the amount after it."""
+    if deal_type not in ("funding_round", "grant", "debt_financing", "capex_commitment") or len(amounts) < 2:
+        return []
+    taken = {(s.start, s.end) for s, _ in roles}
+    free = []
+    for c in companies:
+        if (c.start, c.end) not in taken and c.kb_id_ not in {f.kb_id_ for f in free}:
+            free.append(c)
+    if len(free) < 2:
+        return []
+    pairs = []
+    for i, company in enumerate(free):
+        limit = free[i + 1].start_char if i + 1 < len(free) else sent.end_char
+        after = [a for a in amounts if company.end_char <= a.start < limit]
+        if after:
+            pairs.append((company, after[0]))
+    return pairs if len(pairs) >= 2 else []
+
+
+def _round_after(sent: Span, amount: MoneyMatch | None) -> str | None:
+    """The round named nearest after the amount (or anywhere in the sentence when there is no amount)."""
+    found = list(_ROUND.finditer(sent.text))
+    if not found:
+        return None
+    if amount is not None:
+        rel = amount.start - sent.start_char
+        later = [m for m in found if m.start() >= rel - 15]
+        found = sorted(later, key=lambda m: m.start()) or found
+    return _round_name(found[0].group(1))
 
 
 # Cues that name a deal only when a company is their object: "to buy Infinera", not "to buy chips";
@@ -165,10 +200,12 @@ _NEEDS_OBJECT = {
 
 
 def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span]) -> bool:
+    start, end = sent.start_char + match.start(), sent.start_char + match.end()
+    if any(c.start_char < end and start < c.end_char for c in companies):
+        return False  # "Mercato Partners" is a name, not a partnership
     needs = _NEEDS_OBJECT.get(deal_type)
     if needs is None or not needs.match(match.group(0)):
         return True
-    end = sent.start_char + match.end()
     return any(0 <= c.start_char - end <= 45 and "$" not in sent.doc.text[end:c.start_char] for c in companies)
 
 

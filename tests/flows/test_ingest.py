@@ -1,0 +1,211 @@
+"""The ingest and reprocess flows, run for real: Prefect test server, HTTP server on loopback, DuckDB file."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from extractors.pipeline import VERSION
+from flows.errors import ArticleError
+from flows.ingest import ingest
+from flows.reprocess import reprocess_article
+from storage.db import Database
+from tests.conftest import FUNDING_STORIES, funding_feed, item, local_settings, rss
+from tests.feedserver import feed_server  # noqa: F401  (pytest fixture)
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+TABLES = ("feeds", "articles", "mentions", "deals", "deal_participants")
+STORY_A = item("https://news.example.com/a", "Story A", "Acme AI raised $10 million from Index Ventures.")
+STORY_B = item("https://news.example.com/b", "Story B", "Bolt Data signed a partnership with Dell.")
+
+
+def query(settings, sql: str, *params) -> list[tuple]:
+    with Database(settings.db_path, read_only=True) as db:
+        return db.con.execute(sql, list(params)).fetchall()
+
+
+def row_counts(settings) -> dict[str, int]:
+    return {t: query(settings, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
+
+
+def article_row(settings, url: str) -> tuple:
+    """(content_hash, updated_at, extracted_at) of the article at url."""
+    return query(settings, "SELECT content_hash, updated_at, extracted_at FROM articles WHERE url = ?", url)[0]
+
+
+def feed_row(settings, feed_url: str) -> tuple:
+    """(last_status, last_error, consecutive_failures, etag) of a feed."""
+    return query(settings, "SELECT last_status, last_error, consecutive_failures, etag FROM feeds "
+                           "WHERE feed_url = ?", feed_url)[0]
+
+
+# -- fetching and storing ------------------------------------------------------
+
+def test_first_fetch_stores_articles_and_the_feeds_etag(feed_server, settings):
+    url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')
+    summary = ingest([url], settings)
+    assert (summary.feeds_ok, summary.articles_new) == (1, 2)
+    assert row_counts(settings)["articles"] == 2
+    assert feed_row(settings, url) == ("ok", None, 0, '"v1"')
+
+
+def test_second_run_gets_a_304_and_adds_nothing(feed_server, settings):
+    url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')
+    ingest([url], settings)
+    before = row_counts(settings)
+    summary = ingest([url], settings)
+    assert feed_server.hits["/feed"] == 2
+    assert feed_server.requests[1][1]["If-None-Match"] == '"v1"'
+    assert (summary.feeds_not_modified, summary.articles_new, summary.articles_unchanged) == (1, 0, 0)
+    assert row_counts(settings) == before
+    assert feed_row(settings, url)[0] == "not_modified"
+
+
+def test_changed_article_is_updated_and_re_extracted(feed_server, settings):
+    url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')
+    ingest([url], settings)
+    old = article_row(settings, "https://news.example.com/a")
+    changed = item("https://news.example.com/a", "Story A", "Acme AI raised $25 million from Index Ventures.")
+    feed_server.route("/feed", body=rss(changed, STORY_B), etag='"v2"')
+    summary = ingest([url], settings)
+    new = article_row(settings, "https://news.example.com/a")
+    assert (summary.articles_updated, summary.articles_unchanged) == (1, 1)
+    assert new[0] != old[0]
+    assert new[1] > old[1] and new[2] > old[2]
+
+
+def test_unchanged_article_is_not_re_extracted(feed_server, settings):
+    url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')
+    ingest([url], settings)
+    old = article_row(settings, "https://news.example.com/b")
+    changed = item("https://news.example.com/a", "Story A", "Acme AI raised $25 million from Index Ventures.")
+    feed_server.route("/feed", body=rss(changed, STORY_B), etag='"v2"')
+    ingest([url], settings)
+    assert article_row(settings, "https://news.example.com/b") == old
+
+
+def test_same_article_in_two_feeds_is_stored_once(feed_server, settings):
+    first = feed_server.route("/one", body=rss(STORY_A, STORY_B))
+    second = feed_server.route("/two", body=rss(item("https://news.example.com/a/?utm_source=x", "Story A",
+                                                     "Acme AI raised $10 million from Index Ventures.")))
+    ingest([first, second], settings)
+    assert query(settings, "SELECT feed_url, count(*) FROM articles WHERE url = 'https://news.example.com/a' "
+                           "GROUP BY ALL") == [(first, 1)]
+    assert row_counts(settings)["feeds"] == 2
+
+
+@pytest.mark.parametrize("route", [{"status": 500, "body": b"oops"}, {"body": b"\x00\x9f garbage {{ not xml"}],
+                         ids=["http-500", "garbage-bytes"])
+def test_broken_feed_is_recorded_and_the_good_one_stored(feed_server, settings, route):
+    good = feed_server.route("/good", body=rss(STORY_A))
+    bad = feed_server.route("/bad", **route)
+    summary = ingest([bad, good], settings)
+    status, error, failures, _ = feed_row(settings, bad)
+    assert [feed for feed, _ in summary.failures] == [bad]
+    assert (status, failures) == ("failed", 1) and error
+    assert query(settings, "SELECT feed_url FROM articles") == [(good,)]
+
+
+def test_consecutive_failures_count_up_across_runs(feed_server, settings):
+    bad = feed_server.route("/bad", status=500, body=b"oops")
+    ingest([bad], settings)
+    ingest([bad], settings)
+    assert feed_row(settings, bad)[:3] == ("failed", "HTTP 500 Internal Server Error", 2)
+
+
+def test_local_file_feed_is_ingested(tmp_path, settings):
+    path = tmp_path / "feed.xml"
+    path.write_bytes(rss(STORY_A, STORY_B))
+    summary = ingest([str(path)], settings)
+    assert (summary.feeds_ok, summary.articles_new) == (1, 2)
+    assert query(settings, "SELECT DISTINCT feed_url FROM articles") == [(str(path),)]
+
+
+# -- what extraction stores ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def funding_db(prefect_api, tmp_path_factory):
+    """The three funding stories ingested from a local file, once for the module (do not write to it)."""
+    folder = tmp_path_factory.mktemp("funding")
+    (folder / "funding.xml").write_bytes(funding_feed())
+    settings = local_settings(folder / "dealwire.duckdb")
+    ingest([str(folder / "funding.xml")], settings)
+    return settings
+
+
+def test_every_story_is_stored_with_its_paragraphs(funding_db):
+    texts = [t for (t,) in query(funding_db, "SELECT text FROM articles ORDER BY url")]
+    assert len(texts) == len(FUNDING_STORIES)
+    assert all("\n\n" in t for t in texts)
+
+
+@pytest.mark.parametrize("label", ["ORG", "MONEY"])
+def test_mentions_offsets_point_into_the_article_text(funding_db, label):
+    rows = query(funding_db, "SELECT a.text, m.start_char, m.end_char, m.text FROM mentions m "
+                             "JOIN articles a USING (article_id) WHERE m.label = ?", label)
+    assert rows
+    assert [t[s:e] for t, s, e, _ in rows] == [m for *_, m in rows]
+
+
+def test_deal_evidence_is_the_text_at_its_offsets(funding_db):
+    rows = query(funding_db, "SELECT a.text, d.evidence_start, d.evidence_end, d.evidence FROM deals d "
+                             "JOIN articles a USING (article_id)")
+    assert rows
+    assert [t[s:e] for t, s, e, _ in rows] == [ev for *_, ev in rows]
+
+
+def test_extractor_version_is_stored_with_articles_and_deals(funding_db):
+    versions = query(funding_db, "SELECT extractor_version FROM articles UNION SELECT extractor_version FROM deals")
+    assert versions == [(VERSION,)]
+
+
+def test_every_participant_belongs_to_a_stored_deal(funding_db):
+    orphans = query(funding_db, "SELECT count(*) FROM deal_participants WHERE deal_id NOT IN "
+                                "(SELECT deal_id FROM deals)")
+    assert orphans == [(0,)]
+
+
+# -- reprocess -----------------------------------------------------------------
+
+@pytest.fixture
+def reprocess_settings(funding_db, tmp_path):
+    """A private copy of the funding database, free to change."""
+    shutil.copy(funding_db.db_path, tmp_path / "dealwire.duckdb")
+    return local_settings(tmp_path / "dealwire.duckdb")
+
+
+def deals_by_article(settings) -> dict[str, list[tuple]]:
+    rows = query(settings, "SELECT article_id, deal_id, extracted_at FROM deals ORDER BY deal_id")
+    out: dict[str, list[tuple]] = {}
+    for article_id, deal, at in rows:
+        out.setdefault(article_id, []).append((deal, at))
+    return out
+
+
+def test_reprocess_by_id_replaces_only_that_articles_deals(reprocess_settings):
+    (article_id, extracted_at), = query(reprocess_settings, "SELECT article_id, extracted_at FROM articles "
+                                                            "WHERE url = ?", FUNDING_STORIES[0][0])
+    before = deals_by_article(reprocess_settings)
+    result = reprocess_article(article_id, reprocess_settings)
+    after = deals_by_article(reprocess_settings)
+    (new_extracted_at,), = query(reprocess_settings, "SELECT extracted_at FROM articles WHERE article_id = ?",
+                                 article_id)
+    assert {k: v for k, v in after.items() if k != article_id} == {k: v for k, v in before.items() if k != article_id}
+    assert len(after.get(article_id, [])) == result.deals_after
+    assert new_extracted_at > extracted_at
+    assert {at for _, at in after.get(article_id, [])} <= {new_extracted_at}
+
+
+def test_reprocess_by_url_moves_extracted_at(reprocess_settings):
+    url = FUNDING_STORIES[1][0]
+    (old,), = query(reprocess_settings, "SELECT extracted_at FROM articles WHERE url = ?", url)
+    result = reprocess_article(url + "/", reprocess_settings)
+    (new,), = query(reprocess_settings, "SELECT extracted_at FROM articles WHERE url = ?", url)
+    assert result.url == url
+    assert new > old
+
+
+def test_reprocess_unknown_article_raises_article_error(reprocess_settings):
+    with pytest.raises(ArticleError, match="not in the database"):
+        reprocess_article("https://news.example.com/never-seen", reprocess_settings)

@@ -51,6 +51,7 @@ class CompanyFinder:
             if ent.label_ == "ORG" or (ent.label_ in _MISLABELS and self._looks_like_company(ent)):
                 candidates.append(ent)
         candidates.extend(self._from_syntax(doc))
+        candidates.extend(self._sentence_openers(doc))
         candidates.extend(self._coordinated(doc, candidates))
         datelines = _datelines(doc)
         spans = []
@@ -82,6 +83,22 @@ class CompanyFinder:
                     continue
             if self._used_as_company(span):
                 found.append(span)
+        return found
+
+    def _sentence_openers(self, doc: Doc) -> list[Span]:
+        """"io.net, a startup that ...": a short opener described as a company, whatever its casing."""
+        found = []
+        for sent in doc.sents:
+            for size in (1, 2, 3):
+                if sent.start + size + 2 >= sent.end or doc[sent.start + size].text != ",":
+                    continue
+                head = doc[sent.start: sent.start + size]
+                follow = doc[sent.start + size + 1: min(sent.end, sent.start + size + 8)]
+                if follow[0].lower_ in ("a", "an", "the") and any(
+                        t.lower_ in self.descriptors or t.lemma_.lower() in self.descriptors for t in follow):
+                    if not any(t.ent_type_ in ("PERSON", "GPE", "DATE") for t in head) and not head[0].is_stop:
+                        found.append(head)
+                break
         return found
 
     def _used_as_company(self, span: Span) -> bool:

@@ -209,9 +209,17 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
     return any(0 <= c.start_char - end <= 45 and "$" not in sent.doc.text[end:c.start_char] for c in companies)
 
 
+_NEWS_DAY = re.compile(r"\b(?:today|this week|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+                       r"said (?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
+
+
 def _present_tense_deal(sent: Span) -> bool:
-    return any(t.tag_ in ("VBZ", "VBP") and t.dep_ == "ROOT" for t in sent) or \
-        any(t.lower_ in ("today", "on") for t in sent[:3])
+    """The news itself ("said Wednesday it had raised"), whatever history the sentence also recalls."""
+    return bool(_NEWS_DAY.search(sent.text)) or any(t.tag_ in ("VBZ", "VBP") and t.dep_ == "ROOT" for t in sent)
+
+
+_MINORITY_SHARES = re.compile(r"\b(?:of (?:its |the company's |\w+ )?(?:shares|stock)|minority stake|stake of \d+%|"
+                              r"\d+% stake)\b")
 
 
 def _choose_type(types: list[str], sent: Span, amounts: list[MoneyMatch]) -> str | None:
@@ -221,6 +229,8 @@ def _choose_type(types: list[str], sent: Span, amounts: list[MoneyMatch]) -> str
             continue
         if t == "ipo" and "private placement" in lowered:
             continue
+        if t == "acquisition" and _MINORITY_SHARES.search(lowered):
+            return "funding_round"  # buying newly issued shares or a minority stake is an investment
         return t
     return None
 
@@ -262,7 +272,8 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
     return roles
 
 
-_PARTY_VERBS = {"participate", "invest", "join", "back", "contribute"}
+_PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take"}
+_ACQUIRE_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:acquire|buy|purchase|take over|merge with|absorb)\b", re.IGNORECASE)
 _LEAD_VERBS = {"lead", "co-lead", "colead", "head", "anchor", "spearhead"}
 
 
@@ -292,6 +303,8 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
             return investor
         return None
     if deal_type == "acquisition":
+        if root.dep_ == "nsubj" and _ACQUIRE_AFTER.search(doc.text[company.end_char: sent.end_char]):
+            return "acquirer"  # "SoftBank is in talks to acquire Graphcore"
         if verb is not None and verb.lemma_.lower() in ("acquire", "buy", "purchase", "agree", "say", "complete",
                                                           "close", "absorb", "take") and root.dep_ == "nsubj":
             return "acquirer"
@@ -321,6 +334,9 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     free = [c for c in companies if (c.start, c.end) not in taken]
     if not free:
         return None
+    if deal_type == "ipo":
+        subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS | {"poss"}]
+        return subjects[0] if subjects else None
     if deal_type == "acquisition":
         objects = [c for c in free if _list_head(c).dep_ in ("dobj", "pobj", "nsubjpass", "appos")]
         if objects:

@@ -114,8 +114,8 @@ class CompanyFinder:
                     break
                 if tok.lemma_.casefold() in self.descriptors or tok.text.casefold() in self.descriptors:
                     return True
-        if span.start > 0 and doc[span.start - 1].text in ("-", "•", "*") and span.end < len(doc) \
-                and doc[span.end].text in (":", "("):
+        if _opens_item(span) and span.end < len(doc) and (
+                doc[span.end].text in (":", "(") or _item_label_list(doc, span.end)):
             return True
         # "startup X", "chipmaker X"
         before = doc[span.start - 1] if span.start > 0 else None
@@ -208,6 +208,26 @@ class CompanyFinder:
                 canonical = self.known_folded.get(_fold(canonical), canonical)
             resolved.append(Span(doc, span.start, span.end, label="ORG", kb_id=canonical))
         return resolved
+
+
+def _opens_item(span: Span) -> bool:
+    """The name starts a list item or a paragraph ("- Eridu: Secured $200 million", "Standard Kernel: ...")."""
+    if span.start == 0:
+        return True
+    before = span.doc[span.start - 1]
+    if before.text in ("-", "•", "*", "–") or (before.is_space and "\n" in before.text):
+        return True
+    return before.lower_ == "and" and span.start >= 2 and span.doc[span.start - 2].pos_ == "PROPN"
+
+
+def _item_label_list(doc: Doc, i: int) -> bool:
+    """"General Tensor and Bittensor: ..." -- a name followed by 'and' another name and a colon."""
+    if i >= len(doc) or doc[i].lower_ not in ("and", "&", "/"):
+        return False
+    j = i + 1
+    while j < len(doc) and doc[j].pos_ == "PROPN":
+        j += 1
+    return j > i + 1 and j < len(doc) and doc[j].text == ":"
 
 
 def _datelines(doc: Doc) -> set[int]:

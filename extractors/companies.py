@@ -89,11 +89,15 @@ class CompanyFinder:
         """"io.net, a startup that ...": a short opener described as a company, whatever its casing."""
         found = []
         for sent in doc.sents:
+            first = sent.start
+            dash = next((t.i for t in sent[:10] if t.text in ("--", "—", "–")), None)
+            if dash is not None:
+                first = dash + 1  # after a dateline: "SAN FRANCISCO -- io.net, a startup ..."
             for size in (1, 2, 3):
-                if sent.start + size + 2 >= sent.end or doc[sent.start + size].text != ",":
+                if first + size + 2 >= sent.end or doc[first + size].text != ",":
                     continue
-                head = doc[sent.start: sent.start + size]
-                follow = doc[sent.start + size + 1: min(sent.end, sent.start + size + 8)]
+                head = doc[first: first + size]
+                follow = doc[first + size + 1: min(sent.end, first + size + 8)]
                 if follow[0].lower_ in ("a", "an", "the") and any(
                         t.lower_ in self.descriptors or t.lemma_.lower() in self.descriptors for t in follow):
                     if not any(t.ent_type_ in ("PERSON", "GPE", "DATE") for t in head) and not head[0].is_stop:
@@ -144,7 +148,7 @@ class CompanyFinder:
 
     def _split_list(self, span: Span) -> list[Span]:
         """spaCy sometimes runs a list into one entity ("Crescent Cove, Mercato Partners"): cut it."""
-        if span.ent_id_ or _fold(span.text) in self.known_folded or span[0].text in _INSTITUTION_HEADS:
+        if span.ent_id_ or _fold(span.text) in self.known_folded or any(t.text in _INSTITUTION_HEADS for t in span):
             return [span]
         parts, start = [], span.start
         for tok in span:
@@ -182,6 +186,10 @@ class CompanyFinder:
             return True
         if all(t.text.casefold() in self.never or t.is_punct or t.is_digit for t in span):
             return False
+        doc = span.doc
+        if span.start > 0 and doc[span.start - 1].lower_ == "the" and span.end < len(doc) and \
+                doc[span.end].lower_ in self.descriptors:
+            return False  # "the Eindhoven company": a place describing a company
         if len(text) < 2 or re.fullmatch(r"[\d\W]+", text):
             return False
         if any(t.like_num and t.i == span.start for t in span) and len(span) == 1:

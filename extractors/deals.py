@@ -93,7 +93,7 @@ class DealFinder:
 def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
     deals: list[Deal] = []
     for sent in _units(doc):
-        found = _sentence_deals(sent, cues)
+        found = _sentence_deals(sent, cues, deals[-1].company if deals else None)
         if found:
             for deal in found:
                 deals = _merge(deals, deal)
@@ -115,7 +115,7 @@ def _units(doc: Doc):
             yield doc[start:sent.end]
 
 
-def _sentence_deals(sent: Span, cues: Cues) -> list[Deal]:
+def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list[Deal]:
     text = sent.text
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
     if not companies:
@@ -132,6 +132,9 @@ def _sentence_deals(sent: Span, cues: Cues) -> list[Deal]:
         return []
     roles = _participants(sent, companies, deal_type, cues)
     principal = _principal(sent, companies, roles, deal_type)
+    if principal is None and previous and roles and deal_type in ("grant", "funding_round", "debt_financing") \
+            and _REFERS_BACK.match(text):
+        principal = _Named(previous)  # "The bulk of the money ... is public funding from X"
     if principal is None:
         return []
     roles = [(s, r) for s, r in roles if s.kb_id_ != principal.kb_id_]
@@ -206,16 +209,33 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
     needs = _NEEDS_OBJECT.get(deal_type)
     if needs is None or not needs.match(match.group(0)):
         return True
-    return any(0 <= c.start_char - end <= 45 and "$" not in sent.doc.text[end:c.start_char] for c in companies)
+    if re.match(r"\s+(?:its|their)\b", sent.doc.text[end:end + 8]):
+        return True  # "invest up to $5 billion in its HPC business": the company just named
+    # "to buy additional Groq systems": a name modifying a noun is not what is bought
+    return any(0 <= c.start_char - end <= 45 and "$" not in sent.doc.text[end:c.start_char]
+               and c.root.dep_ != "compound" for c in companies)
 
 
 _NEWS_DAY = re.compile(r"\b(?:today|this week|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                        r"said (?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 
 
+# A sentence that continues the story of the company just named ("It", "The company", "The money").
+_REFERS_BACK = re.compile(r"^\W*(?:it|its|the company|the startup|the money|the bulk|the round|that round|"
+                          r"the financing|the funding|the rest|the remainder|most of)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A principal carried over from an earlier sentence: only its name is known."""
+    kb_id_: str
+    start: int = -1
+    end: int = -1
+
+
 def _present_tense_deal(sent: Span) -> bool:
     """The news itself ("said Wednesday it had raised"), whatever history the sentence also recalls."""
-    return bool(_NEWS_DAY.search(sent.text)) or any(t.tag_ in ("VBZ", "VBP") and t.dep_ == "ROOT" for t in sent)
+    return bool(_NEWS_DAY.search(sent.text))
 
 
 _MINORITY_SHARES = re.compile(r"\b(?:of (?:its |the company's |\w+ )?(?:shares|stock)|minority stake|stake of \d+%|"
@@ -272,6 +292,7 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
     return roles
 
 
+_BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|purchase[sd]?|ordered|orders)\b", re.IGNORECASE)
 _PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take"}
 _ACQUIRE_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:acquire|buy|purchase|take over|merge with|absorb)\b", re.IGNORECASE)
 _LEAD_VERBS = {"lead", "co-lead", "colead", "head", "anchor", "spearhead"}
@@ -316,10 +337,14 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
         if verb is not None and verb.lemma_.lower() in ("award", "grant", "give", "provide", "say", "finalize",
                                                           "announce", "offer") and root.dep_ == "nsubj":
             return "grantor"
-        if re.search(r"\b(?:from|by)\s+(?:the\s+)?$", clause):
+        if re.search(r"\b(?:from|by)\s+(?:the\s+)?(?:\S+\s+){0,2}$", clause):
             return "grantor"
         return None
     if deal_type == "supply_agreement":
+        if _BUYS.search(sent.text) and root.dep_ in _SUBJECT_DEPS:
+            return "customer"  # "X committed $1.5 billion to buy Groq systems": the buyer is the customer
+        if _BUYS.search(sent.text):
+            return None
         if root.dep_ in ("dobj", "dative", "pobj") or re.search(r"\b(?:to|with|for)\s+$", clause):
             return "customer"
         return None
@@ -338,9 +363,10 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
         subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS | {"poss"}]
         return subjects[0] if subjects else None
     if deal_type == "acquisition":
-        objects = [c for c in free if _list_head(c).dep_ in ("dobj", "pobj", "nsubjpass", "appos")]
-        if objects:
-            return objects[0]
+        for deps in (("nsubjpass",), ("dobj",), ("pobj", "appos")):
+            objects = [c for c in free if _list_head(c).dep_ in deps]
+            if objects:
+                return objects[0]
     subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS or _list_head(c).dep_ == "poss"]
     if subjects:
         return subjects[0]

@@ -292,6 +292,8 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
     return roles
 
 
+_TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|"
+                             r"participating|contributed|investing)\b")
 _BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|purchase[sd]?|ordered|orders)\b", re.IGNORECASE)
 _PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take"}
 _ACQUIRE_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:acquire|buy|purchase|take over|merge with|absorb)\b", re.IGNORECASE)
@@ -311,6 +313,8 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
         if verb is not None and (verb.lemma_.lower() in _PARTY_VERBS or
                                  verb.lemma_.lower() == "take" and "part" in verb.subtree.__class__.__name__):
             return investor
+        if _TRAILING_PARTY.search(doc.text[company.end_char: sent.end_char]):
+            return investor  # "with X and Y participating"
         lead = _last(cues.lead, clause)
         part = _last(cues.participation, clause)
         if lead is not None and (part is None or lead > part) and _only_names_between(doc, sent, lead, company):
@@ -319,8 +323,7 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
             return investor
         if deal_type == "debt_financing" and re.search(r"\b(?:from|by|with)\s+(?:\w+\s+){0,3}$", clause):
             return "lender"
-        if re.search(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|participating|contributed)",
-                     doc.text[company.end_char: sent.end_char]) or _list_followed_by_party_verb(company):
+        if _list_followed_by_party_verb(company):
             return investor
         return None
     if deal_type == "acquisition":

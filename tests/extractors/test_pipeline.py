@@ -1,0 +1,115 @@
+"""The real spaCy pipeline on hand-written sentences: companies, amounts, deal types and roles."""
+from __future__ import annotations
+
+import pytest
+
+from extractors.pipeline import VERSION, extraction_from_doc, load_pipeline
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def deals(nlp, text):
+    return extraction_from_doc(nlp(text)).deals
+
+
+def companies(nlp, text):
+    doc = nlp(text)
+    return {s.text: s.kb_id_ for s in doc.spans["companies"]}
+
+
+def test_pipeline_runs_our_components_after_the_model(nlp):
+    names = nlp.pipe_names
+    assert names.index("company_ruler") < names.index("ner") < names.index("dealwire_deals")
+
+
+def test_known_company_gets_its_canonical_name(nlp):
+    assert companies(nlp, "Nvidia Corp. said demand stayed strong.").get("Nvidia Corp.") == "Nvidia"
+
+
+def test_unknown_startup_is_found_from_an_appositive(nlp):
+    found = companies(nlp, "Quillfern, a startup that designs optical switches, said on Tuesday it would hire 40 people.")
+    assert "Quillfern" in found
+
+
+def test_unknown_name_with_a_company_suffix_is_found(nlp):
+    assert "Brightlattice Labs" in companies(nlp, "Brightlattice Labs raised $12 million from angel investors.")
+
+
+@pytest.mark.parametrize("word", ["AI", "GPU", "CEO", "Series B"])
+def test_domain_words_are_never_companies(nlp, word):
+    text = f"The {word} story dominated the week, and Orbitax said {word} mattered."
+    assert word not in companies(nlp, text)
+
+
+def test_dateline_place_is_not_a_company(nlp):
+    assert "BOSTON" not in companies(nlp, "BOSTON -- Kestrelite raised $9 million in a seed round led by Arbor Ventures.")
+
+
+def test_funding_round_with_lead_and_other_investors(nlp):
+    [deal] = deals(nlp, "Corvane Systems, a maker of optical interconnects, said on Monday it had raised $45 million "
+                        "in a Series B round led by Halyard Ventures, with Tessel Capital and Ironwood Partners participating.")
+    assert (deal.deal_type, deal.company, deal.amount, deal.currency, deal.round) == \
+        ("funding_round", "Corvane Systems", 45e6, "USD", "Series B")
+    assert {(p.name, p.role) for p in deal.participants} == {
+        ("Halyard Ventures", "lead_investor"), ("Tessel Capital", "investor"), ("Ironwood Partners", "investor")}
+
+
+def test_valuation_is_kept_apart_from_the_amount(nlp):
+    [deal] = deals(nlp, "Corvane Systems raised $45 million in a Series B round that values the company at $600 million.")
+    assert (deal.amount, deal.valuation) == (45e6, 600e6)
+
+
+def test_acquisition_names_the_target_and_the_acquirer(nlp):
+    [deal] = deals(nlp, "Marrowgate said on Thursday it had agreed to acquire Pellucid Networks, a maker of network "
+                        "switches, for €300 million in cash.")
+    assert (deal.deal_type, deal.company, deal.amount, deal.currency) == ("acquisition", "Pellucid Networks", 3e8, "EUR")
+    assert [(p.name, p.role) for p in deal.participants] == [("Marrowgate", "acquirer")]
+
+
+def test_debt_facility_names_the_lender(nlp):
+    [deal] = deals(nlp, "Vantorix Cloud said it had secured a $250 million credit facility from Stonebridge Capital "
+                        "to buy GPUs.")
+    assert (deal.deal_type, deal.company, deal.amount) == ("debt_financing", "Vantorix Cloud", 250e6)
+    assert [(p.name, p.role) for p in deal.participants] == [("Stonebridge Capital", "lender")]
+
+
+def test_rumored_when_only_in_talks(nlp):
+    [deal] = deals(nlp, "Loomwise Labs is in talks to raise $80 million in a Series A, according to people familiar "
+                        "with the matter.")
+    assert deal.status == "rumored"
+
+
+def test_history_is_not_a_new_deal(nlp):
+    assert deals(nlp, "Loomwise Labs previously raised $20 million in a seed round in 2021.") == ()
+
+
+def test_an_aggregate_over_many_companies_is_not_a_deal(nlp):
+    assert deals(nlp, "AI chip startups raised $1.1 billion this week, according to a tally of announcements.") == ()
+
+
+def test_two_companies_raising_in_one_sentence_are_two_deals(nlp):
+    found = deals(nlp, "Tallow Robotics closed a $12 million seed round, and Quenchline Energy raised $30 million "
+                       "in a Series A.")
+    assert {(d.company, d.amount, d.round) for d in found} == {
+        ("Tallow Robotics", 12e6, "Seed"), ("Quenchline Energy", 30e6, "Series A")}
+
+
+def test_every_deal_keeps_its_evidence_sentence_and_offsets(nlp):
+    text = "Shares were flat. Corvane Systems raised $45 million in a Series B round led by Halyard Ventures."
+    [deal] = deals(nlp, text)
+    assert text[deal.evidence_start:deal.evidence_end] == deal.evidence
+    assert deal.evidence.startswith("Corvane Systems raised")
+
+
+def test_mentions_carry_offsets_into_the_text(nlp):
+    text = "Corvane Systems raised $45 million."
+    extraction = extraction_from_doc(nlp(text))
+    assert all(text[m.start_char:m.end_char] == m.text for m in extraction.mentions)
+    assert {m.label for m in extraction.mentions} == {"ORG", "MONEY"}
+
+
+def test_version_names_every_component():
+    assert VERSION.count("+") == 2 and "money" in VERSION

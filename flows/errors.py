@@ -79,7 +79,3 @@ class ArticleError(DealwireError):
 
     def _init_args(self) -> tuple[Any, ...]:
         return (self.article, self.reason)
-
-
-class StorageError(DealwireError):
-    """Database / file storage failure."""

@@ -149,16 +149,20 @@ def write_feeds(articles: list[Article], directory: Path, per_feed: int = 100) -
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for n, first in enumerate(range(0, len(articles), per_feed)):
-        items = "".join(_item(a) for a in articles[first:first + per_feed])
-        path = directory / f"feed-{n:03d}.xml"
-        path.write_text(
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">\n<channel>\n'
-            f"<title>Bench wire {n}</title>\n<link>https://news.bench.invalid/</link>\n"
-            f"<description>Generated AI-infrastructure deal news, feed {n}</description>\n"
-            f"{items}</channel>\n</rss>\n", encoding="utf-8")
-        paths.append(path)
+        paths.append(write_feed(articles[first:first + per_feed], directory / f"feed-{n:03d}.xml", n))
     return paths
+
+
+def write_feed(articles: list[Article], path: Path, n: int = 0) -> Path:
+    """One RSS file; with no articles, a valid feed with no items (to time the fixed cost of a run)."""
+    items = "".join(_item(a) for a in articles)
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">\n<channel>\n'
+        f"<title>Bench wire {n}</title>\n<link>https://news.bench.invalid/</link>\n"
+        f"<description>Generated AI-infrastructure deal news, feed {n}</description>\n"
+        f"{items}</channel>\n</rss>\n", encoding="utf-8")
+    return path
 
 
 def _item(a: Article) -> str:

@@ -1,6 +1,7 @@
 """Find the companies in a Doc: known names, spaCy's ORGs, and unknown names from how news is written.
 
-The component writes `doc.spans["companies"]`; each span's `kb_id_` is the company's canonical name.
+The component writes `doc.spans["companies"]`; each span's `id_` is the company's canonical name and
+its `kb_id_` the fullest form the article uses for it.
 """
 from __future__ import annotations
 
@@ -199,23 +200,26 @@ class CompanyFinder:
 
     # -- canonical names ----------------------------------------------------------------------
     def _resolve(self, doc: Doc, spans: list[Span]) -> list[Span]:
-        """Each span's kb_id_ becomes its canonical name: the known name, or the fullest form in the doc."""
-        keys = {}
-        for span in spans:
-            keys.setdefault(_key(span.text), span.text)
+        """Give each span two names: `id_`, who the company is (the known canonical name, or the fullest
+        form in the doc), and `kb_id_`, how this article writes it at its fullest (what deals show)."""
         fullest: dict[tuple[str, ...], str] = {}
-        for key, text in sorted(keys.items(), key=lambda kv: -len(kv[0])):
-            fullest[key] = text
-        resolved = []
+        for span in sorted(spans, key=lambda s: -len(_key(s.text))):
+            fullest.setdefault(_key(span.text), span.text)
+        identities = []
         for span in spans:
-            canonical = self.known.get(span.text) or span.kb_id_ or self.known_folded.get(_fold(span.text))
-            if not canonical:
+            identity = self.known.get(span.text) or span.kb_id_ or self.known_folded.get(_fold(span.text))
+            if not identity:
                 key = _key(span.text)
                 longer = [k for k in fullest if len(k) > len(key) and k[: len(key)] == key]
-                canonical = fullest[max(longer, key=len)] if longer else _strip_legal(span.text)
-                canonical = self.known_folded.get(_fold(canonical), canonical)
-            resolved.append(Span(doc, span.start, span.end, label="ORG", kb_id=canonical))
-        return resolved
+                identity = fullest[max(longer, key=len)] if longer else _strip_legal(span.text)
+                identity = self.known_folded.get(_fold(identity), identity)
+            identities.append(identity)
+        display: dict[str, str] = {}
+        for span, identity in zip(spans, identities):
+            if len(span.text) > len(display.get(identity, "")):
+                display[identity] = span.text
+        return [Span(doc, span.start, span.end, label="ORG", kb_id=display[identity], span_id=identity)
+                for span, identity in zip(spans, identities)]
 
 
 def _opens_item(span: Span) -> bool:

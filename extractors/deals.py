@@ -134,12 +134,12 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     principal = _principal(sent, companies, roles, deal_type)
     if principal is None and previous and roles and deal_type in ("grant", "funding_round", "debt_financing") \
             and _REFERS_BACK.match(text):
-        principal = _Named(previous)  # "The bulk of the money ... is public funding from X"
+        principal = _Named(previous, previous)  # "The bulk of the money ... is public funding from X"
     if principal is None:
         return []
-    roles = [(s, r) for s, r in roles if s.kb_id_ != principal.kb_id_]
+    roles = [(s, r) for s, r in roles if s.id_ != principal.id_]
     if deal_type in ("supply_agreement", "partnership") and not roles:
-        others = [c for c in companies if c.kb_id_ != principal.kb_id_]
+        others = [c for c in companies if c.id_ != principal.id_]
         role = "customer" if deal_type == "supply_agreement" else "partner"
         roles = [(c, role) for c in others]
         if not roles:
@@ -148,7 +148,7 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
             and not _ROUND.search(text):
         return []
     status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
-    participants = tuple(dict.fromkeys(Participant(s.kb_id_, r) for s, r in roles))
+    participants = _unique_participants(roles)
     base = Deal(deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
                 evidence_end=sent.end_char, valuation=valuation.value if valuation else None, status=status,
                 participants=participants)
@@ -161,6 +161,15 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
             for company, amount in pairs]
 
 
+def _unique_participants(roles: list[tuple[Span, str]]) -> tuple[Participant, ...]:
+    """One participant per company, with the strongest role it is given (lead over plain investor)."""
+    chosen: dict[str, tuple[Span, str]] = {}
+    for span, role in roles:
+        if span.id_ not in chosen or role == "lead_investor":
+            chosen[span.id_] = (span, role)
+    return tuple(Participant(span.kb_id_, role) for span, role in chosen.values())
+
+
 def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[MoneyMatch], deal_type: str):
     """Several companies raising (or receiving) in one sentence: pair each with the amount after it."""
     if deal_type not in ("funding_round", "grant", "debt_financing", "capex_commitment") or len(amounts) < 2:
@@ -168,7 +177,7 @@ def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[Mon
     taken = {(s.start, s.end) for s, _ in roles}
     free = []
     for c in companies:
-        if (c.start, c.end) not in taken and c.kb_id_ not in {f.kb_id_ for f in free}:
+        if (c.start, c.end) not in taken and c.id_ not in {f.id_ for f in free}:
             free.append(c)
     if len(free) < 2:
         return []
@@ -229,6 +238,7 @@ _REFERS_BACK = re.compile(r"^\W*(?:it|its|the company|the startup|the money|the 
 class _Named:
     """A principal carried over from an earlier sentence: only its name is known."""
     kb_id_: str
+    id_: str
     start: int = -1
     end: int = -1
 

@@ -70,7 +70,7 @@ def read_lexicon(path: Path) -> dict:
 
 def extraction_from_doc(doc) -> Extraction:
     """The records one processed Doc yields: ORG and MONEY mentions, and deals."""
-    mentions = [Mention("ORG", s.text, s.start_char, s.end_char, s.kb_id_ or None) for s in doc.spans["companies"]]
+    mentions = [Mention("ORG", s.text, s.start_char, s.end_char, s.id_ or None) for s in doc.spans["companies"]]
     mentions += [Mention("MONEY", s.text, s.start_char, s.end_char) for s in doc.spans["money"]]
     mentions.sort(key=lambda m: (m.start_char, m.label))
     return Extraction(mentions=tuple(mentions), deals=tuple(doc._.deals or ()))

@@ -29,6 +29,9 @@ _HEDGE = r"(?:about|around|roughly|nearly|almost|some|approximately|more than|ov
 # "values the company at $19 billion", "a valuation of", "valuing it at"; "a $19 billion valuation".
 _VALUATION_BEFORE = re.compile(r"\bvalu(?:e|es|ed|ing|ation)\b[^.;$€£¥]{0,60}\b(?:at|of)\s+" + _HEDGE + r"$"
                                r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$")
+_PER_SHARE = re.compile(r"\W*(?:a|per|for each|each)\s+(?:share|unit)\b|\W*each\b", re.IGNORECASE)
+_DEAL_VALUE = re.compile(r"\b(?:deal|transaction|acquisition|purchase|offer|takeover|merger|price|agreement)\b"
+                         r"[^.;$€£¥]{0,40}$", re.IGNORECASE)
 _VALUATION_AFTER = re.compile(r"\W{0,3}(?:pre-money |post-money )?valuation")
 
 
@@ -98,7 +101,7 @@ def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
             for deal in found:
                 deals = _merge(deals, deal)
         elif deals:
-            deals[-1] = _add_late_participants(deals[-1], sent, cues)
+            deals[-1] = _add_late_amount(_add_late_participants(deals[-1], sent, cues), sent)
     return deals
 
 
@@ -130,6 +133,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     deal_type = _choose_type(types, sent, amounts)
     if deal_type is None:
         return []
+    if deal_type == "acquisition":
+        amounts, valuation = _amounts(sent, cues, deal_type)
     roles = _participants(sent, companies, deal_type, cues)
     principal = _principal(sent, companies, roles, deal_type)
     if principal is None and previous and roles and deal_type in ("grant", "funding_round", "debt_financing") \
@@ -273,8 +278,10 @@ def _round_name(text: str) -> str:
 
 
 # -- money ------------------------------------------------------------------------------------
-def _amounts(sent: Span, cues: Cues) -> tuple[list[MoneyMatch], MoneyMatch | None]:
-    """Deal amounts in order, and the valuation if one is stated."""
+def _amounts(sent: Span, cues: Cues, deal_type: str | None = None) -> tuple[list[MoneyMatch], MoneyMatch | None]:
+    """Deal amounts in order, and the valuation if one is stated.
+
+    For an acquisition, the price and the value of the deal are its amount, not a valuation."""
     deal_amounts, valuation = [], None
     for span in sent.doc.spans["money"]:
         if span.start < sent.start or span.end > sent.end:
@@ -282,6 +289,11 @@ def _amounts(sent: Span, cues: Cues) -> tuple[list[MoneyMatch], MoneyMatch | Non
         match: MoneyMatch = span._.money
         before = sent.doc.text[max(sent.start_char, span.start_char - 90): span.start_char].lower()
         after = sent.doc.text[span.end_char: min(sent.end_char, span.end_char + 25)].lower()
+        if _PER_SHARE.match(after):
+            continue
+        if deal_type == "acquisition" and _DEAL_VALUE.search(before):
+            deal_amounts.append(match)
+            continue
         if _VALUATION_BEFORE.search(before) or _VALUATION_AFTER.match(after):
             valuation = valuation or match
             continue
@@ -303,7 +315,7 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
 
 
 _TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|"
-                             r"participating|contributed|investing)\b")
+                             r"participating|contributed)\b")
 _BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|purchase[sd]?|ordered|orders)\b", re.IGNORECASE)
 _PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take"}
 _ACQUIRE_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:acquire|buy|purchase|take over|merge with|absorb)\b", re.IGNORECASE)
@@ -416,14 +428,36 @@ def _only_names_between(doc: Doc, sent: Span, offset: int, company: Span) -> boo
     return len(words) <= 6
 
 
+_LATE_PARTY = re.compile(r"\b(?:led|co-led|participated|participating|took part|taking part|joined|invested|"
+                         r"backed|lenders?)\b", re.IGNORECASE)
+_RAISES = re.compile(r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing))\b", re.IGNORECASE)
+
+
+def _has_money(sent: Span) -> bool:
+    return any(sent.start <= m.start and m.end <= sent.end for m in sent.doc.spans["money"])
+
+
+def _add_late_amount(deal: Deal, sent: Span) -> Deal:
+    """"People familiar with the talks put the price at about $700 million": the amount of the deal just named."""
+    if deal.amount is not None or deal.deal_type not in ("acquisition",) or not _PRICE_WORDS.search(sent.text):
+        return deal
+    money = [m._.money for m in sent.doc.spans["money"] if sent.start <= m.start and m.end <= sent.end]
+    if len(money) != 1:
+        return deal
+    return replace(deal, amount=money[0].value, currency=money[0].currency, amount_text=money[0].text)
+
+
+_PRICE_WORDS = re.compile(r"\b(?:price|paid|pay|paying|valued|valuing|terms|worth)\b", re.IGNORECASE)
+
+
 def _add_late_participants(deal: Deal, sent: Span, cues: Cues) -> Deal:
     """A sentence after the deal that only names more investors or lenders ("X and Y also took part")."""
     if deal.deal_type not in ("funding_round", "debt_financing"):
         return deal
     text = sent.text
-    if not (re.search(r"\b(?:led|co-led|participated|took part|joined|invested|also)\b", text)
-            or (cues.participation and cues.participation.search(text))):
-        return deal
+    if not _LATE_PARTY.search(text) or _RAISES.search(text) or _has_money(sent) or \
+            (cues.history is not None and cues.history.search(text)):
+        return deal  # only a sentence that names more backers of this deal, not another deal or history
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
     added = []
     for company in companies:

@@ -28,6 +28,8 @@ class Settings:
     timeout_s: float = 20.0
     max_feed_bytes: int = 50 * 1024 * 1024
     lock_wait_s: float = 600.0         # how long a writer waits for the database file
+    read_wait_s: float = 120.0         # how long `dealwire sql` waits for a writer to let go of the file
+    wait_for_lock: bool = True         # wait for another run on the same database (False: exit 1 at once)
     extra: dict = field(default_factory=dict)
 
 

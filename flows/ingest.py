@@ -2,7 +2,6 @@
 store new or changed articles in batches (a task per batch), then remember each feed's state."""
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from flows.errors import FeedError
 from flows.extract import extract_articles
 from flows.fetch import FetchPolicy, fetch_feed
 from flows.parse import ParsedFeed, parse_feed
+from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
 from storage import reads, writes
 from storage.db import Database
 
@@ -32,8 +32,18 @@ class FeedOutcome:
     last_modified: str | None = None
 
 
+@dataclass(frozen=True)
+class FoundDeal:
+    company: str
+    deal_type: str
+    amount: float | None
+    currency: str | None
+    link: str | None
+
+
 @dataclass
 class RunSummary:
+    run_id: str = ""
     feeds_ok: int = 0
     feeds_not_modified: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)   # (feed, reason)
@@ -41,6 +51,7 @@ class RunSummary:
     articles_updated: int = 0
     articles_unchanged: int = 0
     deals: int = 0
+    found: list[FoundDeal] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -71,20 +82,41 @@ def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, po
 
 
 @task(name="extract-and-store", cache_policy=NO_CACHE)
-def extract_and_store(articles: list[Article], settings: Settings) -> int:
+def extract_and_store(articles: list[Article], settings: Settings) -> list[FoundDeal]:
     """Extract a batch and store it with its articles in one transaction; return the deals found."""
     extractions, version = extract_articles(articles, settings)
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
         writes.save_articles(db, articles, extractions, version)
-    return sum(len(e.deals) for e in extractions)
+    return [FoundDeal(d.company, d.deal_type, d.amount, d.currency, a.url)
+            for a, e in zip(articles, extractions) for d in e.deals]
 
 
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=8), validate_parameters=False)
 def ingest(sources: list[str], settings: Settings) -> RunSummary:
-    """One run over the given feeds: URLs or local files."""
+    """One run over the given feeds (URLs or local files), alone on its database, recorded in `runs`."""
     started = time.monotonic()
-    summary = RunSummary()
-    sources = list(dict.fromkeys(sources))
+    with exclusive_run(settings):
+        summary = RunSummary(run_id=start_run(settings, "ingest"))
+        try:
+            _run(list(dict.fromkeys(sources)), settings, summary)
+        except BaseException as exc:
+            finish_run(settings, summary.run_id, "failed", error=failure_reason(exc), **_counts(summary))
+            raise
+        finish_run(settings, summary.run_id, "partial" if summary.failures else "completed",
+                   error="; ".join(f"{feed}: {reason}" for feed, reason in summary.failures)[:4000] or None,
+                   **_counts(summary))
+    summary.seconds = time.monotonic() - started
+    publish_artifacts(summary)
+    return summary
+
+
+def _counts(summary: RunSummary) -> dict:
+    return {"feeds_ok": summary.feeds_ok, "feeds_not_modified": summary.feeds_not_modified,
+            "feeds_failed": len(summary.failures), "articles_new": summary.articles_new,
+            "articles_updated": summary.articles_updated, "deals_found": summary.deals}
+
+
+def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
         states = {s: reads.feed_state(db, s) for s in sources}
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_bytes=settings.max_feed_bytes,
@@ -100,9 +132,11 @@ def ingest(sources: list[str], settings: Settings) -> RunSummary:
     pending = _changed(articles, settings, summary)
     done = 0
     for batch in _batches(pending, settings.batch_size):
-        summary.deals += extract_and_store(batch, settings)
+        found = extract_and_store(batch, settings)
+        summary.found.extend(found)
+        summary.deals += len(found)
         done += len(batch)
-        _progress(f"extracted {done}/{len(pending)} articles")
+        progress(f"extracted {done}/{len(pending)} articles")
 
     # Feed state (and its ETag) is saved only after the feed's articles are stored: a run that dies
     # before this point fetches the feed in full next time instead of getting a 304 and losing them.
@@ -118,8 +152,6 @@ def ingest(sources: list[str], settings: Settings) -> RunSummary:
             summary.feeds_not_modified += 1
         else:
             summary.failures.append((o.source, o.error or "failed"))
-    summary.seconds = time.monotonic() - started
-    return summary
 
 
 def _outcome(source: str, future) -> FeedOutcome:
@@ -162,5 +194,44 @@ def _batches(items: list, size: int):
         yield items[i: i + size]
 
 
-def _progress(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
+ARTIFACT_DEALS = 1000   # rows in the deals table artifact; the database has them all
+
+
+def publish_artifacts(summary: RunSummary) -> None:
+    """A table of the deals found and a markdown summary, attached to this flow run in Prefect's UI."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    rows = [{"company": d.company, "type": d.deal_type, "amount": _money(d.amount, d.currency), "link": d.link or ""}
+            for d in summary.found[:ARTIFACT_DEALS]]
+    shown = "" if len(summary.found) <= ARTIFACT_DEALS else f" (first {ARTIFACT_DEALS} shown)"
+    create_table_artifact(rows or [{"company": "", "type": "", "amount": "", "link": ""}], key="ingest-deals",
+                          description=f"{len(summary.found)} deal(s) found in new and updated articles{shown}")
+    create_markdown_artifact(run_markdown(summary), key="ingest-summary",
+                             description=f"dealwire run {summary.run_id}")
+
+
+def run_markdown(summary: RunSummary) -> str:
+    lines = [
+        f"# dealwire ingest: {'completed' if summary.ok else 'partial'}",
+        "",
+        "| | |", "| --- | --- |",
+        f"| feeds ok | {summary.feeds_ok} |",
+        f"| feeds not modified | {summary.feeds_not_modified} |",
+        f"| feeds failed | {len(summary.failures)} |",
+        f"| articles new | {summary.articles_new} |",
+        f"| articles updated | {summary.articles_updated} |",
+        f"| articles unchanged | {summary.articles_unchanged} |",
+        f"| deals found | {summary.deals} |",
+        f"| time | {summary.seconds:.1f} s |",
+        f"| run_id | `{summary.run_id}` |",
+    ]
+    if summary.failures:
+        lines += ["", "## Failed feeds", ""]
+        lines += [f"- `{feed}`: {reason.replace(chr(10), ' ')}" for feed, reason in summary.failures]
+    return "\n".join(lines) + "\n"
+
+
+def _money(amount: float | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    return f"{currency or ''} {amount:,.0f}".strip()

@@ -40,8 +40,10 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
     """Parse feed bytes into articles; raise FeedError when the bytes are not a usable feed."""
     if _ENTITY_DECL.search(content[:65536]) or _ENTITY_DECL.search(content):
         raise FeedError(feed_url, "refused: the document declares XML entities")
+    # Headers only for HTTP responses: given any, feedparser flags a missing Content-Type as bozo,
+    # which a local file never has. Links are resolved against base_url below either way.
     response_headers = dict(headers or {})
-    if base_url:
+    if base_url and response_headers:
         response_headers.setdefault("content-location", base_url)
     parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=True,
                               resolve_relative_uris=True)

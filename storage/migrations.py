@@ -71,6 +71,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_runs",
+        """
+        CREATE TABLE runs (
+            run_id              VARCHAR PRIMARY KEY,   -- a UUID per run
+            flow                VARCHAR NOT NULL,      -- ingest | reprocess
+            scope               VARCHAR,               -- reprocess: article | stale | all
+            started_at          TIMESTAMPTZ NOT NULL,
+            finished_at         TIMESTAMPTZ,           -- NULL while running
+            status              VARCHAR NOT NULL,      -- running | completed | partial | failed
+            feeds_ok            INTEGER,
+            feeds_not_modified  INTEGER,
+            feeds_failed        INTEGER,
+            articles_new        INTEGER,
+            articles_updated    INTEGER,
+            articles_reprocessed INTEGER,
+            deals_found         INTEGER,               -- in new and updated (or reprocessed) articles
+            extractor_version   VARCHAR,
+            prefect_flow_run_id VARCHAR,
+            last_article_id     VARCHAR,               -- reprocess: last article committed, where a re-run resumes
+            reprocess_changes   VARCHAR,               -- reprocess: JSON {deal_type: {added, removed, changed, unchanged}}
+            error               VARCHAR
+        );
+        """,
+    ),
 ]
 
 

@@ -35,11 +35,13 @@ def find_article(db: Database, ref: str) -> Article | None:
     return Article(*row) if row else None
 
 
-def iter_articles(db: Database, *, stale_for: str | None = None, batch_size: int = 500) -> Iterator[list[Article]]:
-    """Stored articles in id order, in batches; with stale_for, only those extracted by another version."""
+def iter_articles(db: Database, *, stale_for: str | None = None, batch_size: int = 500,
+                  after: str | None = None) -> Iterator[list[Article]]:
+    """Stored articles in id order, in batches; with stale_for, only those extracted by another version;
+    with after, only those whose article_id sorts after it (where an interrupted pass resumes)."""
     where = "WHERE extractor_version IS DISTINCT FROM $v" if stale_for else ""
     params = {"v": stale_for} if stale_for else {}
-    after = ""
+    after = after or ""
     while True:
         cond = (f"{where} {'AND' if where else 'WHERE'} article_id > $after") if after else where
         rows = db.con.execute(
@@ -50,6 +52,42 @@ def iter_articles(db: Database, *, stale_for: str | None = None, batch_size: int
             return
         yield [Article(*r) for r in rows]
         after = rows[-1][0]
+
+
+def count_articles(db: Database, *, stale_for: str | None = None, after: str | None = None) -> int:
+    """How many articles iter_articles would yield with the same arguments."""
+    return db.con.execute(
+        "SELECT count(*) FROM articles WHERE ($v IS NULL OR extractor_version IS DISTINCT FROM $v) "
+        "AND ($after IS NULL OR article_id > $after)", {"v": stale_for, "after": after}).fetchone()[0]
+
+
+DEAL_FIELDS = ("deal_id", "article_id", "deal_type", "company", "amount", "currency", "amount_text", "round",
+               "valuation", "status", "participants")
+
+
+def deal_rows(db: Database, article_ids: Iterable[str]) -> list[dict]:
+    """The stored deals of these articles as dicts of DEAL_FIELDS; participants a sorted list of [name, role]."""
+    ids = list(article_ids)
+    if not ids:
+        return []
+    rows = db.con.execute(
+        """
+        SELECT d.deal_id, d.article_id, d.deal_type, d.company, d.amount, d.currency, d.amount_text, d.round,
+               d.valuation, d.status,
+               list([p.name, p.role] ORDER BY p.name, p.role) FILTER (WHERE p.name IS NOT NULL)
+        FROM deals d LEFT JOIN deal_participants p USING (deal_id)
+        WHERE d.article_id IN (SELECT unnest($ids))
+        GROUP BY ALL ORDER BY d.deal_id
+        """, {"ids": ids}).fetchall()
+    return [dict(zip(DEAL_FIELDS, (*r[:-1], [list(p) for p in r[-1] or []]))) for r in rows]
+
+
+def last_run(db: Database, flow: str, scope: str | None = None) -> dict | None:
+    """The most recent run of a flow (and scope), as a dict of its columns."""
+    cursor = db.con.execute("SELECT * FROM runs WHERE flow = $flow AND scope IS NOT DISTINCT FROM $scope "
+                            "ORDER BY started_at DESC LIMIT 1", {"flow": flow, "scope": scope})
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row)) if row else None
 
 
 def deal_counts(db: Database, article_ids: Iterable[str]) -> int:

@@ -82,10 +82,51 @@ def save_articles(db: Database, articles: Sequence[Article], extractions: Sequen
 
 
 def replace_extractions(db: Database, article_ids: Sequence[str], extractions: Sequence[Extraction],
-                        version: str) -> None:
-    """Swap the stored mentions and deals of these articles for new ones, atomically."""
+                        version: str, *, run_id: str | None = None, run_fields: dict | None = None) -> None:
+    """Swap the stored mentions and deals of these articles for new ones, atomically; with run_id,
+    update that run's row in the same transaction (its progress commits with the batch it describes)."""
     with db.atomic() as con:
         _replace_extractions(con, list(article_ids), extractions, version, datetime.now(timezone.utc))
+        if run_id is not None:
+            _update_run(con, run_id, run_fields or {})
+
+
+RUN_FIELDS = ("status", "feeds_ok", "feeds_not_modified", "feeds_failed", "articles_new", "articles_updated",
+              "articles_reprocessed", "deals_found", "extractor_version", "prefect_flow_run_id",
+              "last_article_id", "reprocess_changes", "error")
+
+
+def start_run(db: Database, run_id: str, flow: str, *, scope: str | None = None,
+              extractor_version: str | None = None, prefect_flow_run_id: str | None = None) -> None:
+    """Record a run as running. Call it holding the run lock: any other row still 'running' then
+    belongs to a process that died without finishing, and is marked failed."""
+    with db.atomic() as con:
+        con.execute("UPDATE runs SET status = 'failed', finished_at = now(), "
+                    "error = coalesce(error, 'interrupted: the process ended before the run finished') "
+                    "WHERE status = 'running'")
+        con.execute("INSERT INTO runs (run_id, flow, scope, started_at, status, extractor_version, "
+                    "prefect_flow_run_id) VALUES (?, ?, ?, now(), 'running', ?, ?)",
+                    [run_id, flow, scope, extractor_version, prefect_flow_run_id])
+
+
+def finish_run(db: Database, run_id: str, status: str, **fields) -> None:
+    """Record how a run ended: status completed, partial or failed, with its counts."""
+    with db.atomic() as con:
+        _update_run(con, run_id, {**fields, "status": status}, finished=True)
+
+
+def update_run(db: Database, run_id: str, **fields) -> None:
+    with db.atomic() as con:
+        _update_run(con, run_id, fields)
+
+
+def _update_run(con, run_id: str, fields: dict, finished: bool = False) -> None:
+    unknown = set(fields) - set(RUN_FIELDS)
+    if unknown:
+        raise ValueError(f"not columns of runs: {sorted(unknown)}")
+    sets = [f"{name} = ${name}" for name in fields] + (["finished_at = now()"] if finished else [])
+    if sets:
+        con.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = $run_id", {**fields, "run_id": run_id})
 
 
 def _replace_extractions(con, article_ids: list[str], extractions: Sequence[Extraction], version: str,

@@ -61,7 +61,7 @@ class CompanyFinder:
                 span = self._trim(span)
                 if span is not None and self._acceptable(span) and span.start_char not in datelines:
                     spans.append(span)
-        spans = _longest_first(spans)
+        spans = _longest_first(spans + self._short_forms(doc, spans))
         doc.spans["companies"] = self._resolve(doc, spans)
         return doc
 
@@ -132,11 +132,25 @@ class CompanyFinder:
             return True
         return False
 
+    def _short_forms(self, doc: Doc, found: list[Span]) -> list[Span]:
+        """Later short mentions of a company already named in full ("Corvane" after "Corvane Systems Inc."),
+        whatever label the statistical model gave them."""
+        keys = {_key(span.text) for span in found}
+        taken = {t.i for span in found for t in span}
+        extra = []
+        for start, end in _title_runs(doc):
+            if taken.intersection(range(start, end)):
+                continue
+            key = _key(doc[start:end].text)
+            if key and len("".join(key)) >= 3 and any(len(k) > len(key) and k[: len(key)] == key for k in keys):
+                extra.append(Span(doc, start, end, label="ORG"))
+        return extra
+
     def _coordinated(self, doc: Doc, found: list[Span]) -> list[Span]:
         """Names listed with a company ("led by Primary Venture Partners and Positive Sum") are companies."""
         in_found = {t.i for span in found for t in span}
         extra = []
-        for start, end in _name_runs(doc):
+        for start, end in _title_runs(doc):
             span = doc[start:end]
             if in_found.intersection(range(start, end)):
                 continue
@@ -211,7 +225,8 @@ class CompanyFinder:
             if not identity:
                 key = _key(span.text)
                 longer = [k for k in fullest if len(k) > len(key) and k[: len(key)] == key]
-                identity = fullest[max(longer, key=len)] if longer else _strip_legal(span.text)
+                full = fullest[max(longer, key=len)] if longer else span.text
+                identity = self.known.get(full) or self.known_folded.get(_fold(full)) or _strip_legal(full)
                 identity = self.known_folded.get(_fold(identity), identity)
             identities.append(identity)
         display: dict[str, str] = {}
@@ -260,6 +275,25 @@ def _name_runs(doc: Doc):
             i = j
         else:
             i += 1
+
+
+def _title_runs(doc: Doc):
+    """Maximal runs of capitalised words, whatever the tagger called them ("Positive Sum", "Corvane")."""
+    i, n = 0, len(doc)
+    while i < n:
+        if _capitalised(doc[i]):
+            j = i + 1
+            while j < n and _capitalised(doc[j]):
+                j += 1
+            yield i, j
+            i = j
+        else:
+            i += 1
+
+
+def _capitalised(tok: Token) -> bool:
+    return tok.text[:1].isupper() and (tok.is_alpha or "-" in tok.text or "." in tok.text) and not \
+        (tok.is_sent_start and tok.is_stop)
 
 
 def _longest_first(spans: list[Span]) -> list[Span]:

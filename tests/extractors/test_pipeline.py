@@ -16,8 +16,9 @@ def deals(nlp, text):
 
 
 def companies(nlp, text):
+    """Each company mention -> its canonical name."""
     doc = nlp(text)
-    return {s.text: s.kb_id_ for s in doc.spans["companies"]}
+    return {s.text: s.id_ for s in doc.spans["companies"]}
 
 
 def test_pipeline_runs_our_components_after_the_model(nlp):
@@ -27,6 +28,11 @@ def test_pipeline_runs_our_components_after_the_model(nlp):
 
 def test_known_company_gets_its_canonical_name(nlp):
     assert companies(nlp, "Nvidia Corp. said demand stayed strong.").get("Nvidia Corp.") == "Nvidia"
+
+
+def test_deals_show_the_fullest_form_the_article_uses(nlp):
+    [deal] = deals(nlp, "Corvane Systems Inc. makes switches. Corvane raised $45 million in a Series B round.")
+    assert deal.company == "Corvane Systems Inc."
 
 
 def test_unknown_startup_is_found_from_an_appositive(nlp):

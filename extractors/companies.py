@@ -195,8 +195,10 @@ class CompanyFinder:
     def _acceptable(self, span: Span) -> bool:
         text = span.text
         folded = text.casefold()
-        if folded in self.never or not any(c.isupper() or c.isdigit() for c in text):
+        if folded in self.never:
             return False
+        if not any(c.isupper() or c.isdigit() for c in text) and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z]{2,}", text):
+            return False  # lower-case words are not names, but domain-style names are ("io.net")
         if _fold(text) in self.known_folded:
             return True
         if all(t.text.casefold() in self.never or t.is_punct or t.is_digit for t in span):

@@ -25,7 +25,8 @@ _ROUND = re.compile(r"\b(pre-seed|seed|series [a-h])\b(?:\+)?", re.IGNORECASE)
 _PRIORITY = ("acquisition", "ipo", "grant", "debt_financing", "funding_round", "supply_agreement",
              "partnership", "capex_commitment")
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
-_HEDGE = r"(?:about|around|roughly|nearly|almost|some|approximately|more than|over|just over|just under|less than|close to)?\s*"
+_HEDGE = (r"(?:about|around|roughly|nearly|almost|some|approximately|more than|over|just over|just under|less than|"
+          r"close to|above|below|upwards of|in excess of)?\s*")
 # "values the company at $19 billion", "a valuation of", "valuing it at"; "a $19 billion valuation".
 _VALUATION_BEFORE = re.compile(r"\bvalu(?:e|es|ed|ing|ation)\b[^.;$€£¥]{0,60}\b(?:at|of)\s+" + _HEDGE + r"$"
                                r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$")
@@ -120,7 +121,8 @@ def _units(doc: Doc):
 
 def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list[Deal]:
     text = sent.text
-    companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
+    companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
+                 and not _COMPARED.search(sent.doc.text[max(sent.start_char, c.start_char - 30):c.start_char])]
     if not companies:
         return []
     types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies)
@@ -314,6 +316,7 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
     return roles
 
 
+_WITH_ALSO = re.compile(r",\s*(?:and\s+)?(?:with|plus|alongside)\b", re.IGNORECASE)
 _TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|"
                              r"participating|contributed)\b")
 _BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|purchase[sd]?|ordered|orders)\b", re.IGNORECASE)
@@ -339,6 +342,9 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
             return investor  # "with X and Y participating"
         lead = _last(cues.lead, clause)
         part = _last(cues.participation, clause)
+        joined = [m.end() for m in _WITH_ALSO.finditer(clause)]
+        if joined and (part is None or joined[-1] > part):
+            part = joined[-1]
         if lead is not None and (part is None or lead > part) and _only_names_between(doc, sent, lead, company):
             return "lead_investor" if deal_type == "funding_round" else "lender"
         if part is not None and _only_names_between(doc, sent, part, company):
@@ -384,10 +390,18 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     free = [c for c in companies if (c.start, c.end) not in taken]
     if not free:
         return None
+    head = _item_head(sent, free)
+    if head is not None:
+        return head  # "- MatX (Mountain View): the startup ... is in talks to raise $80 million"
+    # A name that only modifies a noun ("former Google TPU engineers") is not who made the deal.
+    free = [c for c in free if not (c.root.dep_ == "compound" and c.root.head.pos_ == "NOUN")] or free
     if deal_type == "ipo":
-        subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS | {"poss"}]
+        subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS | {"poss"}
+                    or _list_head(c).head.lower_ in ("shares", "stock")]
         return subjects[0] if subjects else None
     if deal_type == "acquisition":
+        if _PASSIVE_ACQUIRED.search(sent.text):
+            return free[0]  # "Graphcore, once hailed as ..., has been acquired by SoftBank"
         for deps in (("nsubjpass",), ("dobj",), ("pobj", "appos")):
             objects = [c for c in free if _list_head(c).dep_ in deps]
             if objects:
@@ -396,6 +410,24 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     if subjects:
         return subjects[0]
     return free[0]
+
+
+# A company named only for comparison is no party to the deal ("a challenger to Nvidia", "rivals such as X").
+_COMPARED = re.compile(r"\b(?:challeng\w*|rivals?|against|compet\w* with|such as|like|than|versus|vs\.?|"
+                       r"alternative to|take on)\s+(?:the\s+)?$", re.IGNORECASE)
+
+_PASSIVE_ACQUIRED = re.compile(r"\b(?:was|been|is|be|being)\s+(?:acquired|bought|purchased|taken over)\s+by\b",
+                               re.IGNORECASE)
+
+
+def _item_head(sent: Span, companies: list[Span]) -> Span | None:
+    """The company a list item is about: "- X (City): ..." or "- X: ..."."""
+    first = companies[0]
+    lead = sent.doc.text[sent.start_char:first.start_char]
+    after = sent.doc.text[first.end_char:first.end_char + 2]
+    if re.fullmatch(r"\s*[-•*–]?\s*", lead) and after[:1] in (":", "(") or after.startswith(" ("):
+        return first if re.fullmatch(r"\s*[-•*–]?\s*", lead) else None
+    return None
 
 
 def _list_head(span: Span):

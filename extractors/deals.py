@@ -130,7 +130,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     if not types:
         return []
     amounts, valuation = _amounts(sent, cues)
-    if cues.history is not None and cues.history.search(text) and not _present_tense_deal(sent):
+    if ((cues.history is not None and cues.history.search(text)) or _PAST_MONTH.match(text)) \
+            and not _present_tense_deal(sent):
         return []
     deal_type = _choose_type(types, sent, amounts)
     if deal_type is None:
@@ -145,6 +146,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     if principal is None:
         return []
     roles = [(s, r) for s, r in roles if s.id_ != principal.id_]
+    if deal_type == "funding_round" and not isinstance(principal, _Named):
+        roles += _backers_before(sent, companies, roles, principal)
     if deal_type in ("supply_agreement", "partnership") and not roles:
         others = [c for c in companies if c.id_ != principal.id_]
         role = "customer" if deal_type == "supply_agreement" else "partner"
@@ -154,6 +157,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     if deal_type in ("funding_round", "debt_financing", "acquisition", "grant") and not amounts and not roles \
             and not _ROUND.search(text):
         return []
+    if deal_type == "funding_round" and not amounts and not _ROUND.search(text) and not _INVESTS.search(text):
+        return []  # "MGX, an investment firm backed by Mubadala" describes; it announces nothing
     status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
     participants = _unique_participants(roles)
     base = Deal(deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
@@ -166,6 +171,16 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
                     round=_round_after(sent, amount))
             for company, amount in pairs]
+
+
+def _backers_before(sent: Span, companies: list[Span], roles, principal: Span) -> list[tuple[Span, str]]:
+    """The subject of "X led / invested in a round in Y" is Y's investor."""
+    if not _INVESTED_IN.search(sent.doc.text[max(sent.start_char, principal.start_char - 40):principal.start_char]):
+        return []
+    taken = {(s.start, s.end) for s, _ in roles}
+    role = "lead_investor" if re.search(r"\b(?:led|co-led|leads|leading)\b", sent.text) else "investor"
+    return [(c, role) for c in companies if c.end_char <= principal.start_char and (c.start, c.end) not in taken
+            and _list_head(c).dep_ in _SUBJECT_DEPS and c.id_ != principal.id_]
 
 
 def _unique_participants(roles: list[tuple[Span, str]]) -> tuple[Participant, ...]:
@@ -232,6 +247,9 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
                and c.root.dep_ != "compound" for c in companies)
 
 
+# "In January, OpenAI unveiled ...": a sentence that opens on a month looks back.
+_PAST_MONTH = re.compile(r"\W*(?:back )?in (?:early |late |mid-)?(?:january|february|march|april|may|june|july|august|"
+                         r"september|october|november|december)\b", re.IGNORECASE)
 _NEWS_DAY = re.compile(r"\b(?:today|this week|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                        r"said (?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 
@@ -316,6 +334,7 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
     return roles
 
 
+_SHARE_SALE = re.compile(r"\b(?:issu\w*|sell\w*|sold)\b[^.;]*\b(?:stock|shares|equity|stake)\b", re.IGNORECASE)
 _WITH_ALSO = re.compile(r",\s*(?:and\s+)?(?:with|plus|alongside)\b", re.IGNORECASE)
 _TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|"
                              r"participating|contributed)\b")
@@ -349,6 +368,8 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
             return "lead_investor" if deal_type == "funding_round" else "lender"
         if part is not None and _only_names_between(doc, sent, part, company):
             return investor
+        if re.search(r"\b(?:to|from)\s+$", clause) and _SHARE_SALE.search(sent.text):
+            return investor  # "will issue $350 million of its stock to OpenAI"
         if deal_type == "debt_financing" and re.search(r"\b(?:from|by|with)\s+(?:\w+\s+){0,3}$", clause):
             return "lender"
         if _list_followed_by_party_verb(company):
@@ -397,7 +418,7 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     free = [c for c in free if not (c.root.dep_ == "compound" and c.root.head.pos_ == "NOUN")] or free
     if deal_type == "ipo":
         subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS | {"poss"}
-                    or _list_head(c).head.lower_ in ("shares", "stock")]
+                    or _list_head(c).head.head.lower_ in ("shares", "stock")]
         return subjects[0] if subjects else None
     if deal_type == "acquisition":
         if _PASSIVE_ACQUIRED.search(sent.text):
@@ -406,10 +427,19 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
             objects = [c for c in free if _list_head(c).dep_ in deps]
             if objects:
                 return objects[0]
+    if deal_type == "funding_round":
+        backed = [c for c in free if _INVESTED_IN.search(sent.doc.text[max(sent.start_char, c.start_char - 40):c.start_char])]
+        if backed:
+            return backed[0]  # "Amazon said it had led a $500 million financing round in X-energy"
     subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS or _list_head(c).dep_ == "poss"]
     if subjects:
         return subjects[0]
     return free[0]
+
+
+_INVESTS = re.compile(r"\binvest(?:s|ed|ing)?\b|\bled (?:the|a) (?:round|financing|investment)\b", re.IGNORECASE)
+_INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest(?:ed|s|ing)?)\s+in\s+(?:the\s+)?$",
+                          re.IGNORECASE)
 
 
 # A company named only for comparison is no party to the deal ("a challenger to Nvidia", "rivals such as X").
@@ -503,6 +533,12 @@ def _add_late_participants(deal: Deal, sent: Span, cues: Cues) -> Deal:
 
 def _merge(deals: list[Deal], new: Deal) -> list[Deal]:
     """One deal per type and company: later sentences fill what earlier ones left empty."""
+    if new.deal_type == "funding_round" and not new.participants and new.amount is not None:
+        for i, old in enumerate(deals):
+            if old.deal_type == "ipo" and old.company == new.company and old.amount is None \
+                    and _SHARE_SALE.search(new.evidence):
+                deals[i] = replace(old, amount=new.amount, currency=new.currency, amount_text=new.amount_text)
+                return deals  # "Astera sold 19.8 million shares ..., raising $712.8 million": the IPO's proceeds
     for i, old in enumerate(deals):
         if old.deal_type == new.deal_type and old.company == new.company and (
                 old.amount is None or new.amount is None or old.amount == new.amount):

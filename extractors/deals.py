@@ -164,6 +164,10 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     base = Deal(deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
                 evidence_end=sent.end_char, valuation=valuation.value if valuation else None, status=status,
                 participants=participants)
+    if deal_type == "partnership" and len(roles) > 1 and _PLURAL_DEALS.search(text):
+        # "formed partnerships with A and B": one partnership each
+        return [replace(base, participants=(Participant(principal.kb_id_, "partner"),), company=s.kb_id_)
+                for s, _ in roles]
     pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
     if len(pairs) < 2:
         pairs = [(principal, amounts[0] if amounts else None)]
@@ -334,11 +338,14 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
     return roles
 
 
+_PLURAL_DEALS = re.compile(r"\b(?:partnerships|alliances|agreements|deals|joint ventures)\s+with\b", re.IGNORECASE)
 _SHARE_SALE = re.compile(r"\b(?:issu\w*|sell\w*|sold)\b[^.;]*\b(?:stock|shares|equity|stake)\b", re.IGNORECASE)
 _WITH_ALSO = re.compile(r",\s*(?:and\s+)?(?:with|plus|alongside)\b", re.IGNORECASE)
 _TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|"
                              r"participating|contributed)\b")
-_BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|purchase[sd]?|ordered|orders)\b", re.IGNORECASE)
+# The buyer's side of a supply deal ("power purchase agreement" names the deal, not a buyer).
+_BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|to purchase|purchased|purchases|ordered|orders|ordering)\b",
+                   re.IGNORECASE)
 _PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take"}
 _ACQUIRE_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:acquire|buy|purchase|take over|merge with|absorb)\b", re.IGNORECASE)
 _LEAD_VERBS = {"lead", "co-lead", "colead", "head", "anchor", "spearhead"}
@@ -401,7 +408,7 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
             return "customer"
         return None
     if deal_type in ("partnership", "capex_commitment"):
-        if re.search(r"\b(?:with|alongside|and)\s+$", clause) or root.dep_ == "conj":
+        if re.search(r"\b(?:with|alongside|and)\s+(?:the\s+)?$", clause) or root.dep_ == "conj":
             return "partner"
     return None
 

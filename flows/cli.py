@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 
 from flows.config import load_settings, quiet_prefect
 from flows.errors import DealwireError, UsageError
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
                          description="Fetch every feed in the config, extract deals, store them.")
     run.add_argument("--config", metavar="FILE", help="feeds and settings (default seeds/feeds.toml)")
     _common(run)
+    _no_wait(run)
     run.set_defaults(command=cmd_run)
 
     ingest = sub.add_parser("ingest", help="the same run over the feeds given", epilog=EPILOG,
@@ -50,12 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("feeds", nargs="+", metavar="FEED", help="feed URL or local file path")
     ingest.add_argument("--config", metavar="FILE", help="settings file (its feed list is ignored)")
     _common(ingest)
+    _no_wait(ingest)
     ingest.set_defaults(command=cmd_ingest)
 
-    reprocess = sub.add_parser("reprocess", help="re-extract one stored article", epilog=EPILOG,
-                               description="Re-extract a stored article (by article_id or URL); fetches nothing.")
-    reprocess.add_argument("article", metavar="ARTICLE", help="article_id or URL")
+    reprocess = sub.add_parser(
+        "reprocess", help="re-extract stored articles: one, the stale ones, or all", epilog=EPILOG,
+        description="Re-extract stored articles with the current extractors; fetches nothing. Prints, and "
+                    "records in the runs table, the deals added, removed and changed per type. An interrupted "
+                    "--stale or --all carries on where it stopped when run again.")
+    reprocess.add_argument("article", metavar="ARTICLE", nargs="?", help="article_id or URL")
+    which = reprocess.add_mutually_exclusive_group()
+    which.add_argument("--stale", action="store_true",
+                       help="every article extracted by another extractor version than the current one")
+    which.add_argument("--all", action="store_true", help="every stored article")
+    reprocess.add_argument("--config", metavar="FILE", help="settings file (batch_size, ...)")
     _common(reprocess, allow_private=False)
+    _no_wait(reprocess)
     reprocess.set_defaults(command=cmd_reprocess)
 
     sql = sub.add_parser("sql", help="run SQL on the database, read-only", epilog=EPILOG,
@@ -63,6 +75,20 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", metavar="QUERY")
     sql.add_argument("--db", metavar="PATH", help="DuckDB file")
     sql.set_defaults(command=cmd_sql)
+
+    serve = sub.add_parser(
+        "serve", help="run the config's feeds on a schedule, with Prefect", epilog=EPILOG,
+        description="Serve `dealwire run` as a Prefect deployment on a schedule (default every 60 minutes) until "
+                    "stopped with Ctrl-C. Without PREFECT_API_URL, starts a local Prefect server (UI on "
+                    "http://127.0.0.1:PORT) and stops it on exit.")
+    when = serve.add_mutually_exclusive_group()
+    when.add_argument("--cron", metavar="EXPR", help="cron expression, e.g. '*/30 * * * *' (UTC)")
+    when.add_argument("--interval", metavar="MINUTES", type=float, help="minutes between runs (default 60)")
+    serve.add_argument("--config", metavar="FILE", help="feeds and settings (default seeds/feeds.toml)")
+    serve.add_argument("--port", metavar="PORT", type=int, default=4200,
+                       help="port of the local Prefect server it starts (default 4200)")
+    _common(serve)
+    serve.set_defaults(command=cmd_serve)
     return parser
 
 
@@ -73,24 +99,37 @@ def _common(p: argparse.ArgumentParser, allow_private: bool = True) -> None:
                        help="allow feed URLs on loopback/private addresses (also DEALWIRE_ALLOW_PRIVATE=1)")
 
 
+def _no_wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-wait", action="store_true",
+                   help="if another run is using the database, exit 1 at once instead of waiting for it")
+
+
 def cmd_run(args) -> int:
     settings = load_settings(args.config, args.db, args.allow_private)
     if not settings.feeds:
         raise UsageError(f"no [[feed]] entries in {args.config or 'seeds/feeds.toml'}")
-    return _ingest(list(settings.feeds), settings)
+    return _ingest(list(settings.feeds), _waiting(settings, args))
 
 
 def cmd_ingest(args) -> int:
     settings = load_settings(args.config, args.db, args.allow_private)
-    return _ingest(args.feeds, settings)
+    return _ingest(args.feeds, _waiting(settings, args))
+
+
+def _waiting(settings, args):
+    return replace(settings, wait_for_lock=False) if args.no_wait else settings
 
 
 def _ingest(sources: list[str], settings) -> int:
     quiet_prefect()
     from flows.ingest import ingest
+    from flows.runs import exclusive_run
 
-    print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
-    summary = ingest(sources, settings)
+    # The lock is taken here, before Prefect starts a flow run, so a run that waits shows no flow run
+    # yet and --no-wait fails cleanly; the flow takes it again (re-entrant) for runs Prefect starts.
+    with exclusive_run(settings):
+        print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
+        summary = ingest(sources, settings)
     print(f"feeds:    {summary.feeds_ok} fetched, {summary.feeds_not_modified} not modified, "
           f"{len(summary.failures)} failed")
     for feed, reason in summary.failures:
@@ -103,14 +142,49 @@ def _ingest(sources: list[str], settings) -> int:
 
 
 def cmd_reprocess(args) -> int:
-    settings = load_settings(None, args.db)
+    if bool(args.article) == (args.stale or args.all):
+        raise UsageError("give one ARTICLE, or --stale, or --all")
+    settings = _waiting(load_settings(args.config, args.db), args)
     quiet_prefect()
-    from flows.reprocess import reprocess_article
+    from flows.reprocess import reprocess_article, reprocess_articles
+    from flows.runs import exclusive_run
 
-    result = reprocess_article(args.article, settings)
-    print(f"article {result.article_id} ({result.url or 'no url'}): "
-          f"{result.deals_before} deal(s) before, {result.deals_after} now; extractor {result.version}")
+    with exclusive_run(settings):
+        if args.article:
+            result = reprocess_article(args.article, settings)
+            print(f"article {result.article_id} ({result.url or 'no url'}): "
+                  f"{result.deals_before} deal(s) before, {result.deals_after} now; extractor {result.version}")
+            print(format_changes(result.changes))
+            return 0
+        scope = "stale" if args.stale else "all"
+        print(f"Reprocessing {'stale' if args.stale else 'all'} articles in {settings.db_path}", file=sys.stderr)
+        summary = reprocess_articles(scope, settings)
+    resumed = f" (resumed after {summary.resumed_after})" if summary.resumed_after else ""
+    print(f"articles: {summary.articles} reprocessed{resumed}; extractor {summary.version}")
+    print(format_changes(summary.changes))
+    print(f"time:     {summary.seconds:.1f} s")
     return 0
+
+
+def format_changes(changes: dict[str, dict[str, int]]) -> str:
+    """'deals: 3 added, 1 removed, 2 changed, 40 unchanged' and one such line per deal type."""
+    kinds = ("added", "removed", "changed", "unchanged")
+    totals = {k: sum(c.get(k, 0) for c in changes.values()) for k in kinds}
+    line = lambda counts: ", ".join(f"{counts.get(k, 0)} {k}" for k in kinds)  # noqa: E731
+    return "\n".join([f"deals:    {line(totals)}"] + [f"  {t}: {line(c)}" for t, c in sorted(changes.items())])
+
+
+def cmd_serve(args) -> int:
+    from flows.serve import serve
+
+    settings = load_settings(args.config, args.db, args.allow_private)
+    if not settings.feeds:
+        raise UsageError(f"no [[feed]] entries in {args.config or 'seeds/feeds.toml'}")
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be a positive number of minutes")
+    return serve(settings, config=args.config, cron=args.cron,
+                 interval_minutes=60.0 if args.interval is None and not args.cron else args.interval,
+                 port=args.port)
 
 
 def cmd_sql(args) -> int:
@@ -119,7 +193,8 @@ def cmd_sql(args) -> int:
 
     settings = load_settings(None, args.db)
     started = time.monotonic()
-    with Database(settings.db_path, read_only=True, lock_wait_s=10) as db:
+    # A run holds the file only while it writes a batch; waiting here turns that moment into a delay.
+    with Database(settings.db_path, read_only=True, lock_wait_s=settings.read_wait_s) as db:
         try:
             columns, rows = run_query(db, args.query)
         except Exception as exc:  # duckdb's own errors: show the message, not a traceback

@@ -24,6 +24,8 @@ _BLOCK_CLOSE = re.compile(rf"</(?:{_BLOCK_TAGS})\s*>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Complaints about the declared encoding or media type, not about the document's structure.
+_ENCODING_WARNINGS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _DROP = "script, style, noscript, iframe, object, embed, svg, template, form, button"
 
 
@@ -47,9 +49,11 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
         response_headers.setdefault("content-location", base_url)
     parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=True,
                               resolve_relative_uris=True)
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        reason = _bozo_reason(parsed) if parsed.bozo else "not an RSS or Atom feed"
-        raise FeedError(feed_url, f"unreadable feed: {reason}")
+    if not parsed.entries and not parsed.get("version"):
+        raise FeedError(feed_url, f"unreadable feed: {_bozo_reason(parsed) if parsed.bozo else 'not an RSS or Atom feed'}")
+    if not parsed.entries and parsed.bozo and not isinstance(parsed.get("bozo_exception"), _ENCODING_WARNINGS):
+        # Broken XML and no entries: an empty feed cannot be told from one cut short, so say so.
+        raise FeedError(feed_url, f"unreadable feed: {_bozo_reason(parsed)}")
     articles: list[Article] = []
     seen: set[str] = set()
     for entry in parsed.entries:

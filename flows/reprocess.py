@@ -1,15 +1,29 @@
-"""Re-extract stored articles without fetching anything."""
+"""Re-extract stored articles without fetching anything: one, the stale ones, or all.
+
+Each batch's new extractions, its extractor version and the run's progress commit together, so an
+interrupted pass loses nothing: `--stale` simply finds fewer stale articles next time, and `--all`
+resumes after the last article its interrupted run committed (see resume_point).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from prefect import flow
+from prefect import flow, task
+from prefect.cache_policies import NONE as NO_CACHE
 
+from extractors.records import Article, Extraction
 from flows.config import Settings
-from flows.errors import ArticleError
+from flows.errors import ArticleError, UsageError
 from flows.extract import extract_articles
+from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
 from storage import reads, writes
 from storage.db import Database
+
+CHANGE_KINDS = ("added", "removed", "changed", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -19,17 +33,180 @@ class ReprocessResult:
     deals_before: int
     deals_after: int
     version: str
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class ReprocessSummary:
+    run_id: str
+    scope: str
+    version: str
+    articles: int = 0
+    deals_after: int = 0
+    resumed_after: str | None = None
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)   # deal_type -> kind -> count
+    seconds: float = 0.0
 
 
 @flow(name="reprocess-article", validate_parameters=False)
 def reprocess_article(ref: str, settings: Settings) -> ReprocessResult:
     """Re-extract one article, by id or URL, replacing its mentions and deals atomically."""
-    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
-        article = reads.find_article(db, ref)
+    with exclusive_run(settings):
+        with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+            article = reads.find_article(db, ref)
         if article is None:
             raise ArticleError(ref, "not in the database (give an article_id or URL from the articles table)")
-        before = reads.deal_counts(db, [article.article_id])
-    extractions, version = extract_articles([article], settings)
+        run_id = start_run(settings, "reprocess", "article")
+        try:
+            result = reprocess_batch([article], settings, run_id)
+        except BaseException as exc:
+            finish_run(settings, run_id, "failed", error=failure_reason(exc))
+            raise
+        finish_run(settings, run_id, "completed", articles_reprocessed=1, deals_found=result.deals_after,
+                   reprocess_changes=json.dumps(result.changes, sort_keys=True))
+    return ReprocessResult(article.article_id, article.url, result.deals_before, result.deals_after,
+                           result.version, result.changes)
+
+
+@flow(name="reprocess", validate_parameters=False)
+def reprocess_articles(scope: str, settings: Settings) -> ReprocessSummary:
+    """Re-extract every stale article (scope 'stale': stored by another extractor version) or all of them."""
+    from extractors.pipeline import VERSION
+
+    if scope not in ("stale", "all"):
+        raise UsageError(f"reprocess scope must be 'stale' or 'all', not {scope!r}")
+    started = time.monotonic()
+    stale_for = VERSION if scope == "stale" else None
+    with exclusive_run(settings):
+        with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+            after = resume_point(db, VERSION) if scope == "all" else None
+            total = reads.count_articles(db, stale_for=stale_for, after=after)
+        summary = ReprocessSummary(start_run(settings, "reprocess", scope), scope, VERSION, resumed_after=after)
+        if after:
+            # Recorded before any batch, so an interrupt of this run too still resumes from here.
+            with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+                writes.update_run(db, summary.run_id, last_article_id=after)
+            progress(f"resuming the interrupted `reprocess --all` after article {after}")
+        try:
+            while batch := _next_batch(settings, stale_for, after):
+                result = reprocess_batch(batch, settings, summary.run_id, done=summary.articles,
+                                         totals=summary.changes)
+                summary.articles += len(batch)
+                summary.deals_after += result.deals_after
+                summary.changes = result.totals
+                after = batch[-1].article_id
+                progress(f"reprocessed {summary.articles}/{total} articles")
+        except BaseException as exc:
+            finish_run(settings, summary.run_id, "failed", error=failure_reason(exc))
+            raise
+        finish_run(settings, summary.run_id, "completed", articles_reprocessed=summary.articles,
+                   deals_found=summary.deals_after, reprocess_changes=json.dumps(summary.changes, sort_keys=True))
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def resume_point(db: Database, version: str) -> str | None:
+    """Where `--all` carries on: after the last article committed by the latest `--all` run, if that run
+    did not complete and used the same extractor version (otherwise the pass starts over)."""
+    last = reads.last_run(db, "reprocess", "all")
+    if last and last["status"] != "completed" and last["extractor_version"] == version:
+        return last["last_article_id"]
+    return None
+
+
+def _next_batch(settings: Settings, stale_for: str | None, after: str | None) -> list[Article]:
+    # A connection per batch, closed before extraction: analysts can read while a long pass runs.
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
-        writes.replace_extractions(db, [article.article_id], extractions, version)
-    return ReprocessResult(article.article_id, article.url, before, len(extractions[0].deals), version)
+        return next(reads.iter_articles(db, stale_for=stale_for, after=after, batch_size=settings.batch_size), [])
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    deals_before: int
+    deals_after: int
+    changes: dict[str, dict[str, int]]    # this batch, per deal type
+    totals: dict[str, dict[str, int]]     # the run so far, this batch included
+    version: str
+
+
+@task(name="reprocess-batch", cache_policy=NO_CACHE)
+def reprocess_batch(articles: list[Article], settings: Settings, run_id: str, done: int = 0,
+                    totals: dict[str, dict[str, int]] | None = None) -> BatchResult:
+    """Re-extract a batch and replace its rows; the run's progress (done + this batch) commits with them."""
+    extractions, version = extract_articles(articles, settings)
+    ids = [a.article_id for a in articles]
+    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+        old = reads.deal_rows(db, ids)
+        changes = diff_deals(old, new_deal_rows(ids, extractions))
+        cumulative = {t: Counter(c) for t, c in (totals or {}).items()}
+        for deal_type, counter in changes.items():
+            cumulative.setdefault(deal_type, Counter()).update(counter)
+        writes.replace_extractions(db, ids, extractions, version, run_id=run_id, run_fields={
+            "last_article_id": ids[-1], "articles_reprocessed": done + len(ids),
+            "reprocess_changes": json.dumps(_plain(cumulative), sort_keys=True)})
+    return BatchResult(len(old), sum(len(e.deals) for e in extractions), _plain(changes), _plain(cumulative),
+                       version)
+
+
+def new_deal_rows(article_ids: Sequence[str], extractions: Sequence[Extraction]) -> list[dict]:
+    """The rows replace_extractions will store, in the shape of reads.deal_rows."""
+    rows, seen = [], set()
+    for article_id, extraction in zip(article_ids, extractions, strict=True):
+        for d in extraction.deals:
+            did = writes.deal_id(article_id, d)
+            if did in seen:
+                continue
+            seen.add(did)
+            rows.append({"deal_id": did, "article_id": article_id, "deal_type": d.deal_type, "company": d.company,
+                         "amount": d.amount, "currency": d.currency, "amount_text": d.amount_text, "round": d.round,
+                         "valuation": d.valuation, "status": d.status,
+                         "participants": sorted([p.name, p.role] for p in d.participants)})
+    return rows
+
+
+def diff_deals(old: list[dict], new: list[dict]) -> dict[str, Counter]:
+    """Per deal type, how many deals were added, removed, changed or left unchanged.
+
+    A deal is the same deal if its deal_id matches (article, type, company, amount text), else if one
+    old and one new deal share article, type and company (the amount was read differently); a
+    matched pair is 'changed' when any stored field or participant differs.
+    """
+    counts: dict[str, Counter] = {}
+
+    def count(deal_type: str, kind: str) -> None:
+        counts.setdefault(deal_type, Counter())[kind] += 1
+
+    old_by_id = {d["deal_id"]: d for d in old}
+    unmatched_new = []
+    for d in new:
+        before = old_by_id.pop(d["deal_id"], None)
+        if before is None:
+            unmatched_new.append(d)
+        else:
+            count(d["deal_type"], "changed" if _differs(before, d) else "unchanged")
+    by_key: dict[tuple, list[dict]] = {}
+    for d in old_by_id.values():
+        by_key.setdefault(_key(d), []).append(d)
+    for d in unmatched_new:
+        candidates = by_key.get(_key(d))
+        if candidates:
+            candidates.pop()
+            count(d["deal_type"], "changed")
+        else:
+            count(d["deal_type"], "added")
+    for rest in by_key.values():
+        for d in rest:
+            count(d["deal_type"], "removed")
+    return counts
+
+
+def _key(deal: dict) -> tuple:
+    return deal["article_id"], deal["deal_type"], deal["company"].casefold()
+
+
+def _differs(a: dict, b: dict) -> bool:
+    return any(a[k] != b[k] for k in reads.DEAL_FIELDS)
+
+
+def _plain(counts: dict[str, Counter]) -> dict[str, dict[str, int]]:
+    return {t: {k: c.get(k, 0) for k in CHANGE_KINDS} for t, c in sorted(counts.items())}

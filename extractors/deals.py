@@ -193,7 +193,8 @@ def _unique_participants(roles: list[tuple[Span, str]]) -> tuple[Participant, ..
     for span, role in roles:
         if span.id_ not in chosen or role == "lead_investor":
             chosen[span.id_] = (span, role)
-    return tuple(Participant(span.kb_id_, role) for span, role in chosen.values())
+    # As the evidence sentence writes them, so each name can be found in it.
+    return tuple(Participant(span.text, role) for span, role in chosen.values())
 
 
 def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[MoneyMatch], deal_type: str):

@@ -29,7 +29,8 @@ _HEDGE = (r"(?:about|around|roughly|nearly|almost|some|approximately|more than|o
           r"close to|above|below|upwards of|in excess of)?\s*")
 # "values the company at $19 billion", "a valuation of", "valuing it at"; "a $19 billion valuation".
 _VALUATION_BEFORE = re.compile(r"\bvalu(?:e|es|ed|ing|ation)\b[^.;$€£¥]{0,60}\b(?:at|of)\s+" + _HEDGE + r"$"
-                               r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$")
+                               r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$"
+                               r"|\bvaluation\s+" + _HEDGE + r"$")
 _PER_SHARE = re.compile(r"\W*(?:a|per|for each|each)\s+(?:share|unit)\b|\W*each\b", re.IGNORECASE)
 _DEAL_VALUE = re.compile(r"\b(?:deal|transaction|acquisition|purchase|offer|takeover|merger|price|agreement)\b"
                          r"[^.;$€£¥]{0,40}$", re.IGNORECASE)
@@ -178,8 +179,9 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
 
 
 def _backers_before(sent: Span, companies: list[Span], roles, principal: Span) -> list[tuple[Span, str]]:
-    """The subject of "X led / invested in a round in Y" is Y's investor."""
-    if not _INVESTED_IN.search(sent.doc.text[max(sent.start_char, principal.start_char - 40):principal.start_char]):
+    """The subject of "X led / invested in a round in Y" or "X agreed to buy Y shares" is Y's investor."""
+    if not (_INVESTED_IN.search(sent.doc.text[max(sent.start_char, principal.start_char - 40):principal.start_char])
+            or re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", sent.doc.text[principal.end_char:principal.end_char + 10])):
         return []
     taken = {(s.start, s.end) for s, _ in roles}
     role = "lead_investor" if re.search(r"\b(?:led|co-led|leads|leading)\b", sent.text) else "investor"
@@ -204,6 +206,8 @@ def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[Mon
     taken = {(s.start, s.end) for s, _ in roles}
     free = []
     for c in companies:
+        if c.root.dep_ == "compound" and c.root.head.pos_ == "NOUN":
+            continue
         if (c.start, c.end) not in taken and c.id_ not in {f.id_ for f in free}:
             free.append(c)
     if len(free) < 2:
@@ -240,17 +244,29 @@ _NEEDS_OBJECT = {
 
 def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span]) -> bool:
     start, end = sent.start_char + match.start(), sent.start_char + match.end()
-    if any(c.start_char < end and start < c.end_char for c in companies):
+    words = match.group(0).split()
+    edges = ((start, start + len(words[0])), (end - len(words[-1]), end))
+    if any(c.start_char < e and b < c.end_char for c in companies for b, e in edges):
         return False  # "Mercato Partners" is a name, not a partnership
     needs = _NEEDS_OBJECT.get(deal_type)
     if needs is None or not needs.match(match.group(0)):
         return True
     if re.match(r"\s+(?:its|their)\b", sent.doc.text[end:end + 8]):
         return True  # "invest up to $5 billion in its HPC business": the company just named
-    # "to buy additional Groq systems": a name modifying a noun is not what is bought
-    return any(0 <= c.start_char - end <= 45 and "$" not in sent.doc.text[end:c.start_char]
-               and c.root.dep_ != "compound" for c in companies)
+    if deal_type == "funding_round" and match.group(0).lower().endswith(" in"):
+        # "invest $3.87 billion in the facility near Purdue University" is no stake in Purdue
+        return any(c.start_char >= end and re.fullmatch(r"\s*(?:the\s+)?", sent.doc.text[end:c.start_char])
+                   for c in companies)
+    for c in companies:
+        gap = sent.doc.text[end:c.start_char]
+        if not 0 <= len(gap) <= 45 or c.root.dep_ == "compound" and not _SHARES_OF.search(gap + c.text + " shares"):
+            continue  # "to buy additional Groq systems": a name modifying a noun is not what is bought
+        if "$" not in gap or re.search(r"\bof\s+$", gap):
+            return True  # "to buy Infinera", "to buy about $335 million of Cerebras shares"
+    return False
 
+
+_SHARES_OF = re.compile(r"\bof\s+[\w .&-]+?\s+(?:shares|stock)\b")
 
 # "In January, OpenAI unveiled ...": a sentence that opens on a month looks back.
 _PAST_MONTH = re.compile(r"\W*(?:back )?in (?:early |late |mid-)?(?:january|february|march|april|may|june|july|august|"
@@ -356,6 +372,7 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
     doc = sent.doc
     before = doc.text[sent.start_char: company.start_char]
     clause = re.split(r"[;:]|\.\s", before)[-1]
+    shift = len(before) - len(clause)  # cue offsets are found in the clause, measured in the sentence
     root = _list_head(company)
     verb = root.head if root.dep_ in _SUBJECT_DEPS else None
     if deal_type in ("funding_round", "debt_financing"):
@@ -372,9 +389,9 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
         joined = [m.end() for m in _WITH_ALSO.finditer(clause)]
         if joined and (part is None or joined[-1] > part):
             part = joined[-1]
-        if lead is not None and (part is None or lead > part) and _only_names_between(doc, sent, lead, company):
+        if lead is not None and (part is None or lead > part) and _only_names_between(doc, sent, shift + lead, company):
             return "lead_investor" if deal_type == "funding_round" else "lender"
-        if part is not None and _only_names_between(doc, sent, part, company):
+        if part is not None and _only_names_between(doc, sent, shift + part, company):
             return investor
         if re.search(r"\b(?:to|from)\s+$", clause) and _SHARE_SALE.search(sent.text):
             return investor  # "will issue $350 million of its stock to OpenAI"
@@ -427,7 +444,11 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     if deal_type == "ipo":
         subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS | {"poss"}
                     or _list_head(c).head.head.lower_ in ("shares", "stock")]
-        return subjects[0] if subjects else None
+        if subjects:
+            return subjects[0]
+        cue = _IPO_WORDS.search(sent.text)
+        before = [c for c in free if cue and c.end_char <= sent.start_char + cue.start()]
+        return before[0] if before else None
     if deal_type == "acquisition":
         if _PASSIVE_ACQUIRED.search(sent.text):
             return free[0]  # "Graphcore, once hailed as ..., has been acquired by SoftBank"
@@ -436,6 +457,9 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
             if objects:
                 return objects[0]
     if deal_type == "funding_round":
+        issuer = [c for c in free if re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", sent.doc.text[c.end_char:c.end_char + 10])]
+        if issuer:
+            return issuer[0]  # "agreed to buy $335 million of Cerebras shares"
         backed = [c for c in free if _INVESTED_IN.search(sent.doc.text[max(sent.start_char, c.start_char - 40):c.start_char])]
         if backed:
             return backed[0]  # "Amazon said it had led a $500 million financing round in X-energy"
@@ -445,6 +469,7 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     return free[0]
 
 
+_IPO_WORDS = re.compile(r"\b(?:ipo|initial public offering|go(?:es|ing)? public|listing|debut)\b", re.IGNORECASE)
 _INVESTS = re.compile(r"\binvest(?:s|ed|ing)?\b|\bled (?:the|a) (?:round|financing|investment)\b", re.IGNORECASE)
 _INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest(?:ed|s|ing)?)\s+in\s+(?:the\s+)?$",
                           re.IGNORECASE)

@@ -121,13 +121,14 @@ def _waiting(settings, args):
 
 
 def _ingest(sources: list[str], settings) -> int:
-    quiet_prefect()
-    from flows.ingest import ingest
     from flows.runs import exclusive_run
 
-    # The lock is taken here, before Prefect starts a flow run, so a run that waits shows no flow run
-    # yet and --no-wait fails cleanly; the flow takes it again (re-entrant) for runs Prefect starts.
+    # The lock is taken here, before Prefect and spaCy load, so a run that waits starts no flow run
+    # and --no-wait fails at once; the flow takes it again (re-entrant) for runs a schedule starts.
     with exclusive_run(settings):
+        quiet_prefect()
+        from flows.ingest import ingest
+
         print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
         summary = ingest(sources, settings)
     print(f"feeds:    {summary.feeds_ok} fetched, {summary.feeds_not_modified} not modified, "
@@ -145,11 +146,12 @@ def cmd_reprocess(args) -> int:
     if bool(args.article) == (args.stale or args.all):
         raise UsageError("give one ARTICLE, or --stale, or --all")
     settings = _waiting(load_settings(args.config, args.db), args)
-    quiet_prefect()
-    from flows.reprocess import reprocess_article, reprocess_articles
     from flows.runs import exclusive_run
 
     with exclusive_run(settings):
+        quiet_prefect()
+        from flows.reprocess import reprocess_article, reprocess_articles
+
         if args.article:
             result = reprocess_article(args.article, settings)
             print(f"article {result.article_id} ({result.url or 'no url'}): "

@@ -259,7 +259,7 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
                    for c in companies)
     for c in companies:
         gap = sent.doc.text[end:c.start_char]
-        if not 0 <= len(gap) <= 45 or c.root.dep_ == "compound" and not _SHARES_OF.search(gap + c.text + " shares"):
+        if not end <= c.start_char <= end + 45 or c.root.dep_ == "compound" and not _SHARES_OF.search(gap + c.text + " shares"):
             continue  # "to buy additional Groq systems": a name modifying a noun is not what is bought
         if "$" not in gap or re.search(r"\bof\s+$", gap):
             return True  # "to buy Infinera", "to buy about $335 million of Cerebras shares"

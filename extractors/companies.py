@@ -17,6 +17,7 @@ LEGAL_SUFFIXES = {"inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "l
 _MISLABELS = {"GPE", "PERSON", "NORP", "PRODUCT", "FAC", "WORK_OF_ART", "LOC", "EVENT", "LAW"}
 _NAME_POS = {"PROPN"}
 _JOINERS = {"&", "-", "and", "of", "'s"}
+_DOMAIN_NAME = re.compile(r"[a-z][a-z0-9-]*\.[a-z]{2,}")  # "io.net": a lower-case name that is still a name
 _INSTITUTION_HEADS = {"Ministry", "Department", "Office", "Bureau", "Agency", "Commission", "University", "Bank"}
 # "SAN FRANCISCO --", "ROSELAND, N.J. --": a dateline names a place, never a company.
 _DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]+(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)? (?:--|—|–)")
@@ -133,8 +134,8 @@ class CompanyFinder:
         return False
 
     def _short_forms(self, doc: Doc, found: list[Span]) -> list[Span]:
-        """Later short mentions of a company already named in full ("Corvane" after "Corvane Systems Inc."),
-        whatever label the statistical model gave them."""
+        """Other mentions of a company already found: repeated, or short ("Corvane" after "Corvane Systems
+        Inc."), whatever label the statistical model gave them."""
         keys = {_key(span.text) for span in found}
         taken = {t.i for span in found for t in span}
         extra = []
@@ -142,7 +143,7 @@ class CompanyFinder:
             if taken.intersection(range(start, end)):
                 continue
             key = _key(doc[start:end].text)
-            if key and len("".join(key)) >= 3 and any(len(k) > len(key) and k[: len(key)] == key for k in keys):
+            if key and len("".join(key)) >= 3 and any(len(k) >= len(key) and k[: len(key)] == key for k in keys):
                 extra.append(Span(doc, start, end, label="ORG"))
         return extra
 
@@ -197,7 +198,7 @@ class CompanyFinder:
         folded = text.casefold()
         if folded in self.never:
             return False
-        if not any(c.isupper() or c.isdigit() for c in text) and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z]{2,}", text):
+        if not any(c.isupper() or c.isdigit() for c in text) and not _DOMAIN_NAME.fullmatch(text):
             return False  # lower-case words are not names, but domain-style names are ("io.net")
         if _fold(text) in self.known_folded:
             return True
@@ -212,7 +213,7 @@ class CompanyFinder:
         if any(t.like_num and t.i == span.start for t in span) and len(span) == 1:
             return False
         # Headlines and fragments: no company name runs to many words or starts lower-case.
-        return len(span) <= 7 and not span[0].is_lower
+        return len(span) <= 7 and (not span[0].is_lower or bool(_DOMAIN_NAME.fullmatch(text)))
 
     # -- canonical names ----------------------------------------------------------------------
     def _resolve(self, doc: Doc, spans: list[Span]) -> list[Span]:

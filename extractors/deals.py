@@ -200,25 +200,19 @@ def _unique_participants(roles: list[tuple[Span, str]]) -> tuple[Participant, ..
 
 
 def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[MoneyMatch], deal_type: str):
-    """Several companies raising (or receiving) in one sentence: pair each with the amount after it."""
+    """Several companies raising (or receiving) in one sentence: each amount goes to the company named
+    last before it ("Eridu closed a $20 million seed round, and Standard Kernel ... a $4.5 million ...")."""
     if deal_type not in ("funding_round", "grant", "debt_financing", "capex_commitment") or len(amounts) < 2:
         return []
     taken = {(s.start, s.end) for s, _ in roles}
-    free = []
-    for c in companies:
-        if c.root.dep_ == "compound" and c.root.head.pos_ == "NOUN":
-            continue
-        if (c.start, c.end) not in taken and c.id_ not in {f.id_ for f in free}:
-            free.append(c)
-    if len(free) < 2:
-        return []
-    pairs = []
-    for i, company in enumerate(free):
-        limit = free[i + 1].start_char if i + 1 < len(free) else sent.end_char
-        after = [a for a in amounts if company.end_char <= a.start < limit]
-        if after:
-            pairs.append((company, after[0]))
-    return pairs if len(pairs) >= 2 else []
+    free = [c for c in companies if (c.start, c.end) not in taken
+            and not (c.root.dep_ == "compound" and c.root.head.pos_ == "NOUN")]
+    pairs: dict[str, tuple[Span, MoneyMatch]] = {}
+    for amount in amounts:
+        before = [c for c in free if c.end_char <= amount.start]
+        if before and before[-1].id_ not in pairs:
+            pairs[before[-1].id_] = (before[-1], amount)
+    return list(pairs.values()) if len(pairs) >= 2 else []
 
 
 def _round_after(sent: Span, amount: MoneyMatch | None) -> str | None:

@@ -97,14 +97,42 @@ class DealFinder:
 
 def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
     deals: list[Deal] = []
+    context = _Context()
     for sent in _units(doc):
-        found = _sentence_deals(sent, cues, deals[-1].company if deals else None)
+        found = _sentence_deals(sent, cues, deals[-1].company if deals else None, context)
         if found:
             for deal in found:
-                deals = _merge(deals, deal)
+                deals = _merge(deals, context.lend_parties(deal))
         elif deals:
             deals[-1] = _add_late_amount(_add_late_participants(deals[-1], sent, cues), sent)
     return deals
+
+
+_GIVERS = {"grant": "grantor", "debt_financing": "lender"}
+_CARRIED_TYPES = ("grant", "debt_financing", "funding_round")
+
+
+@dataclass
+class _Context:
+    """What the article has established so far: the deal type in play and who gives the money.
+
+    "METI said it would subsidize five companies ... Sakura Internet will receive up to ¥50.1 billion":
+    the second sentence is a grant from METI though it names neither."""
+    deal_type: str | None = None
+    givers: dict[str, tuple[Participant, ...]] = field(default_factory=dict)
+
+    def note(self, deal_type: str, roles: list[tuple[Span, str]]) -> None:
+        self.deal_type = deal_type
+        giver = _GIVERS.get(deal_type)
+        named = tuple(Participant(s.text, r) for s, r in roles if r == giver)
+        if named:
+            self.givers[deal_type] = named
+
+    def lend_parties(self, deal: Deal) -> Deal:
+        giver = _GIVERS.get(deal.deal_type)
+        if giver is None or any(p.role == giver for p in deal.participants):
+            return deal
+        return replace(deal, participants=deal.participants + self.givers.get(deal.deal_type, ()))
 
 
 # -- sentences --------------------------------------------------------------------------------
@@ -120,7 +148,11 @@ def _units(doc: Doc):
             yield doc[start:sent.end]
 
 
-def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list[Deal]:
+_RECEIPT = re.compile(r"\b(?:receiv\w+|get|gets|got|won|wins|will win|(?:was|were|been|be) (?:granted|awarded|given))\b",
+                      re.IGNORECASE)
+
+
+def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context: _Context | None = None) -> list[Deal]:
     text = sent.text
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
                  and not _COMPARED.search(sent.doc.text[max(sent.start_char, c.start_char - 30):c.start_char])]
@@ -128,6 +160,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
         return []
     types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies)
                                          for p in cues.triggers.get(t, []) for m in p.finditer(text))]
+    if not types and context is not None and context.deal_type in _CARRIED_TYPES and _RECEIPT.search(text):
+        types = [context.deal_type]  # "Sakura Internet will receive up to ¥50.1 billion"
     if not types:
         return []
     amounts, valuation = _amounts(sent, cues)
@@ -140,6 +174,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None) -> list
     if deal_type == "acquisition":
         amounts, valuation = _amounts(sent, cues, deal_type)
     roles = _participants(sent, companies, deal_type, cues)
+    if context is not None:
+        context.note(deal_type, roles)
     principal = _principal(sent, companies, roles, deal_type)
     if principal is None and previous and roles and deal_type in ("grant", "funding_round", "debt_financing") \
             and _REFERS_BACK.match(text):

@@ -33,13 +33,27 @@ def load_pipeline(model: str | None = None, seeds: Path = SEEDS) -> Language:
     lexicon = read_lexicon(seeds / "lexicon.toml")
     ruler = nlp.add_pipe("entity_ruler", name="company_ruler", before="ner",
                          config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    ruler.add_patterns([{"label": "ORG", "pattern": alias, "id": name} for alias, name in known.items()])
+    ruler.add_patterns(_ruler_patterns(nlp, known))
     # Knowledge arrives as data after construction: spaCy's config system would read the dots in
     # names like "Nvidia Corp." as section paths.
     nlp.add_pipe("dealwire_companies").use(known, lexicon)
     nlp.add_pipe("dealwire_money")
     nlp.add_pipe("dealwire_deals").use(lexicon)
     return nlp
+
+
+def _ruler_patterns(nlp: Language, known: dict[str, str]) -> list[dict]:
+    """Names of several words match whatever their case ("SK hynix", "Sk Hynix"); single words keep
+    their case, since many are ordinary words too (Lambda, Switch), plus an all-capitals form (NVIDIA)."""
+    patterns = []
+    for alias, name in known.items():
+        words = [t.text for t in nlp.make_doc(alias)]
+        if len(words) > 1:
+            patterns.append({"label": "ORG", "pattern": [{"LOWER": w.lower()} for w in words], "id": name})
+            continue
+        for form in dict.fromkeys((alias, alias.upper())):
+            patterns.append({"label": "ORG", "pattern": form, "id": name})
+    return patterns
 
 
 def _load_base(model: str | None) -> Language:

@@ -31,6 +31,8 @@ _HEDGE = (r"(?:about|around|roughly|nearly|almost|some|approximately|more than|o
 _VALUATION_BEFORE = re.compile(r"\bvalu(?:e|es|ed|ing|ation)\b[^.;$€£¥]{0,60}\b(?:at|of)\s+" + _HEDGE + r"$"
                                r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$"
                                r"|\bvaluation\s+" + _HEDGE + r"$")
+_NOT_AMOUNT_AFTER = re.compile(r"\W*(?:\w+\W+){0,4}?(?:economic output|gdp|of revenue|in revenue|in sales|of sales|"
+                               r"in market value|to the economy)\b", re.IGNORECASE)
 _PER_SHARE = re.compile(r"\W*(?:a|per|for each|each)\s+(?:share|unit)\b|\W*each\b", re.IGNORECASE)
 _DEAL_VALUE = re.compile(r"\b(?:deal|transaction|acquisition|purchase|offer|takeover|merger|price|agreement)\b"
                          r"[^.;$€£¥]{0,40}$", re.IGNORECASE)
@@ -155,7 +157,8 @@ _RECEIPT = re.compile(r"\b(?:receiv\w+|get|gets|got|won|wins|will win|(?:was|wer
 def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context: _Context | None = None) -> list[Deal]:
     text = sent.text
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
-                 and not _COMPARED.search(sent.doc.text[max(sent.start_char, c.start_char - 30):c.start_char])]
+                 and not _COMPARED.search(sent.doc.text[max(sent.start_char, c.start_char - 30):c.start_char])
+                 and not _modifier(c)]
     if not companies:
         return []
     types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies)
@@ -299,8 +302,10 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
 _SHARES_OF = re.compile(r"\bof\s+[\w .&-]+?\s+(?:shares|stock)\b")
 
 # "In January, OpenAI unveiled ...": a sentence that opens on a month looks back.
-_PAST_MONTH = re.compile(r"\W*(?:back )?in (?:early |late |mid-)?(?:january|february|march|april|may|june|july|august|"
-                         r"september|october|november|december)\b", re.IGNORECASE)
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_PAST_MONTH = re.compile(r"\W*(?:back )?in (?:early |late |mid-)?" + _MONTH + r"\b"
+                         r"|.*\b(?:arranged|raised|signed|agreed|announced|closed|completed|secured|disclosed|unveiled)"
+                         r"(?: \w+){0,4} in (?:early |late |mid-)?" + _MONTH + r"\b", re.IGNORECASE)
 _NEWS_DAY = re.compile(r"\b(?:today|this week|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                        r"said (?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 
@@ -328,13 +333,17 @@ _MINORITY_SHARES = re.compile(r"\b(?:of (?:its |the company's |\w+ )?(?:shares|s
                               r"\d+% stake)\b")
 
 
+_PLANNED_IPO = re.compile(r"\b(?:expected|planned|potential|possible|eventual|future|upcoming|anticipated)\s+"
+                          r"(?:\w+[\s-]+){0,2}(?:listing|ipo|debut|initial public offering|offering)")
+
+
 def _choose_type(types: list[str], sent: Span, amounts: list[MoneyMatch]) -> str | None:
     lowered = sent.text.lower()
     for t in types:
         if t == "capex_commitment" and not amounts:
             continue
-        if t == "ipo" and "private placement" in lowered:
-            continue
+        if t == "ipo" and ("private placement" in lowered or _PLANNED_IPO.search(lowered)):
+            continue  # a listing that is expected or planned is not yet news of one
         if t == "acquisition" and _MINORITY_SHARES.search(lowered):
             return "funding_round"  # buying newly issued shares or a minority stake is an investment
         return t
@@ -369,7 +378,7 @@ def _amounts(sent: Span, cues: Cues, deal_type: str | None = None) -> tuple[list
             valuation = valuation or match
             continue
         if cues.not_amount is not None and (cues.not_amount.search(before[-25:]) or
-                                            cues.not_amount.match(after.strip())):
+                                            cues.not_amount.match(after.strip())) or _NOT_AMOUNT_AFTER.match(after):
             continue
         deal_amounts.append(match)
     return deal_amounts, valuation
@@ -386,6 +395,7 @@ def _participants(sent: Span, companies: list[Span], deal_type: str, cues: Cues)
 
 
 _PLURAL_DEALS = re.compile(r"\b(?:partnerships|alliances|agreements|deals|joint ventures)\s+with\b", re.IGNORECASE)
+_BID_FROM = re.compile(r"\b(?:proposal|offer|bid|approach|overture)s? from\b", re.IGNORECASE)
 _SHARE_SALE = re.compile(r"\b(?:issu\w*|sell\w*|sold)\b[^.;]*\b(?:stock|shares|equity|stake)\b", re.IGNORECASE)
 _WITH_ALSO = re.compile(r",\s*(?:and\s+)?(?:with|plus|alongside)\b", re.IGNORECASE)
 _TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|invested|joined|took part|taking part|"
@@ -431,6 +441,8 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
             return investor
         return None
     if deal_type == "acquisition":
+        if _BID_FROM.search(sent.text):  # "rejected an unsolicited proposal from CoreWeave to acquire the company"
+            return "acquirer" if re.search(_BID_FROM.pattern + r"\s+(?:the\s+)?$", clause, re.IGNORECASE) else None
         if root.dep_ == "nsubj" and _ACQUIRE_AFTER.search(doc.text[company.end_char: sent.end_char]):
             return "acquirer"  # "SoftBank is in talks to acquire Graphcore"
         if verb is not None and verb.lemma_.lower() in ("acquire", "buy", "purchase", "agree", "say", "complete",
@@ -461,6 +473,15 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
     return None
 
 
+def _modifier(span: Span) -> bool:
+    """A name used as a modifier ("a Grace CPU", "Nvidia-based servers") names a product, not a party;
+    a company's possessive or a list of names is kept."""
+    root = span.root
+    return root.dep_ in ("compound", "amod") and root.head.pos_ == "NOUN" and root.head.i == span.end \
+        and not re.match(r"(?:'s|’s)", span.doc.text[span.end_char:span.end_char + 2]) \
+        and not re.match(r"\s+(?:shares|stock)\b", span.doc.text[span.end_char:span.end_char + 8])
+
+
 def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]], deal_type: str) -> Span | None:
     taken = {(s.start, s.end) for s, _ in roles}
     free = [c for c in companies if (c.start, c.end) not in taken]
@@ -479,6 +500,11 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
         cue = _IPO_WORDS.search(sent.text)
         before = [c for c in free if cue and c.end_char <= sent.start_char + cue.start()]
         return before[0] if before else None
+    if deal_type == "supply_agreement" and not _BUYS.search(sent.text):
+        cue = _SUPPLIES.search(sent.text)
+        before = [c for c in free if cue and c.end_char <= sent.start_char + cue.start()]
+        if before:
+            return before[-1]  # "Dell and Super Micro, which supplied the servers": the supplier is named last
     if deal_type == "acquisition":
         if _PASSIVE_ACQUIRED.search(sent.text):
             return free[0]  # "Graphcore, once hailed as ..., has been acquired by SoftBank"
@@ -509,6 +535,8 @@ _INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest
 _COMPARED = re.compile(r"\b(?:challeng\w*|rivals?|against|compet\w* with|such as|like|than|versus|vs\.?|"
                        r"alternative to|take on)\s+(?:the\s+)?$", re.IGNORECASE)
 
+_SUPPLIES = re.compile(r"\b(?:suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|deliver\w*|sell\w*|sold|lease\w*|rent\w*)\b",
+                       re.IGNORECASE)
 _PASSIVE_ACQUIRED = re.compile(r"\b(?:was|been|is|be|being)\s+(?:acquired|bought|purchased|taken over)\s+by\b",
                                re.IGNORECASE)
 

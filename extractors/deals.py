@@ -174,13 +174,16 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
     deal_type = _choose_type(types, sent, amounts)
     if deal_type is None:
         return []
+    if deal_type == "partnership" and amounts and _NEW_ENTITY_SPENDS.search(text):
+        deal_type = "capex_commitment"  # a venture formed to invest or build is a spending commitment
     if deal_type == "acquisition":
         amounts, valuation = _amounts(sent, cues, deal_type)
     roles = _participants(sent, companies, deal_type, cues)
     if context is not None:
         context.note(deal_type, roles)
     principal = _principal(sent, companies, roles, deal_type)
-    if principal is None and previous and roles and deal_type in ("grant", "funding_round", "debt_financing") \
+    no_subject = principal is None or _list_head(principal).dep_ not in _SUBJECT_DEPS
+    if no_subject and previous and deal_type in ("grant", "funding_round", "debt_financing") \
             and _REFERS_BACK.match(text):
         principal = _Named(previous, previous)  # "The bulk of the money ... is public funding from X"
     if principal is None:
@@ -188,6 +191,9 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
     roles = [(s, r) for s, r in roles if s.id_ != principal.id_]
     if deal_type == "funding_round" and not isinstance(principal, _Named):
         roles += _backers_before(sent, companies, roles, principal)
+    if deal_type == "capex_commitment" and isinstance(principal, Span) and \
+            _NEW_ENTITY.search(sent.doc.text[max(sent.start_char, principal.start_char - 40):principal.start_char]):
+        roles = [(c, "partner") for c in companies if c.id_ != principal.id_]
     if deal_type in ("supply_agreement", "partnership") and not roles:
         others = [c for c in companies if c.id_ != principal.id_]
         role = "customer" if deal_type == "supply_agreement" else "partner"
@@ -490,6 +496,13 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     head = _item_head(sent, free)
     if head is not None:
         return head  # "- MatX (Mountain View): the startup ... is in talks to raise $80 million"
+    if deal_type == "funding_round":
+        issuer = [c for c in free if re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", sent.doc.text[c.end_char:c.end_char + 10])]
+        if issuer:
+            return issuer[0]  # "agreed to buy $335 million of Cerebras shares"
+    created = [c for c in free if _NEW_ENTITY.search(sent.doc.text[max(sent.start_char, c.start_char - 40):c.start_char])]
+    if created and deal_type in ("capex_commitment", "partnership"):
+        return created[0]  # "unveiled a joint venture called the Stargate Project that would invest $500 billion"
     # A name that only modifies a noun ("former Google TPU engineers") is not who made the deal.
     free = [c for c in free if not (c.root.dep_ == "compound" and c.root.head.pos_ == "NOUN")] or free
     if deal_type == "ipo":
@@ -498,7 +511,8 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
         if subjects:
             return subjects[0]
         cue = _IPO_WORDS.search(sent.text)
-        before = [c for c in free if cue and c.end_char <= sent.start_char + cue.start()]
+        before = [c for c in free if cue and c.end_char <= sent.start_char + cue.start()
+                  and _list_head(c).dep_ in ("ROOT", "appos", "nsubj")]
         return before[0] if before else None
     if deal_type == "supply_agreement" and not _BUYS.search(sent.text):
         cue = _SUPPLIES.search(sent.text)
@@ -513,9 +527,6 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
             if objects:
                 return objects[0]
     if deal_type == "funding_round":
-        issuer = [c for c in free if re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", sent.doc.text[c.end_char:c.end_char + 10])]
-        if issuer:
-            return issuer[0]  # "agreed to buy $335 million of Cerebras shares"
         backed = [c for c in free if _INVESTED_IN.search(sent.doc.text[max(sent.start_char, c.start_char - 40):c.start_char])]
         if backed:
             return backed[0]  # "Amazon said it had led a $500 million financing round in X-energy"
@@ -525,6 +536,9 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     return free[0]
 
 
+_NEW_ENTITY = re.compile(r"\b(?:joint venture|venture|company|partnership|entity|vehicle)\s+(?:called|named|dubbed|"
+                         r"known as)\s+(?:the\s+)?$", re.IGNORECASE)
+_NEW_ENTITY_SPENDS = re.compile(r"\b(?:called|named|dubbed)\b.*\b(?:invest|spend|build|deploy)\w*", re.IGNORECASE)
 _IPO_WORDS = re.compile(r"\b(?:ipo|initial public offering|go(?:es|ing)? public|listing|debut)\b", re.IGNORECASE)
 _INVESTS = re.compile(r"\binvest(?:s|ed|ing)?\b|\bled (?:the|a) (?:round|financing|investment)\b", re.IGNORECASE)
 _INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest(?:ed|s|ing)?)\s+in\s+(?:the\s+)?$",

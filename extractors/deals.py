@@ -101,6 +101,10 @@ def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
     deals: list[Deal] = []
     context = _Context()
     for sent in _units(doc):
+        if deals and deals[-1].deal_type in ("capex_commitment", "partnership") and _NAMES_PARTNERS.search(sent.text) \
+                and not _has_money(sent):
+            deals[-1] = _add_partners(deals[-1], sent)  # "Arm, Microsoft and Nvidia are the technology partners"
+            continue
         found = _sentence_deals(sent, cues, deals[-1].company if deals else None, context)
         if found:
             for deal in found:
@@ -108,6 +112,18 @@ def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
         elif deals:
             deals[-1] = _add_late_amount(_add_late_participants(deals[-1], sent, cues), sent)
     return deals
+
+
+_NAMES_PARTNERS = re.compile(r"\b(?:are|were|will be|is)\s+(?:the|its|their)?\s*(?:[\w-]+\s+){0,3}partners\b",
+                             re.IGNORECASE)
+
+
+def _add_partners(deal: Deal, sent: Span) -> Deal:
+    names = [c for c in sent.doc.spans["companies"] if sent.start <= c.start and c.end <= sent.end
+             and c.kb_id_ != deal.company and not _modifier(c)]
+    known = {p.name for p in deal.participants}
+    extra = tuple(Participant(c.text, "partner") for c in names if c.text not in known)
+    return replace(deal, participants=deal.participants + tuple(dict.fromkeys(extra)))
 
 
 _GIVERS = {"grant": "grantor", "debt_financing": "lender"}
@@ -203,6 +219,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
     if deal_type in ("funding_round", "debt_financing", "acquisition", "grant") and not amounts and not roles \
             and not _ROUND.search(text):
         return []
+    if deal_type == "funding_round" and _HYPOTHETICAL.search(text):
+        return []  # "would each need to raise large sums" is no raise
     if deal_type == "funding_round" and not amounts and not _ROUND.search(text) and not _INVESTS.search(text):
         return []  # "MGX, an investment firm backed by Mubadala" describes; it announces nothing
     status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
@@ -536,6 +554,7 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     return free[0]
 
 
+_HYPOTHETICAL = re.compile(r"\b(?:need|needs|needed|have|has) to raise\b", re.IGNORECASE)
 _NEW_ENTITY = re.compile(r"\b(?:joint venture|venture|company|partnership|entity|vehicle)\s+(?:called|named|dubbed|"
                          r"known as)\s+(?:the\s+)?$", re.IGNORECASE)
 _NEW_ENTITY_SPENDS = re.compile(r"\b(?:called|named|dubbed)\b.*\b(?:invest|spend|build|deploy)\w*", re.IGNORECASE)

@@ -16,14 +16,24 @@ from flows.errors import FeedError
 
 # feedparser neutralises billion-laughs and external entities, but not a document that repeats an
 # ordinary internal entity thousands of times (62 kB -> 200 MB). Feeds have no business declaring any.
+# feedparser also reads UTF-16, UTF-32 and EBCDIC documents, so look for the declaration in those too.
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ENTITY_DECL_WIDE = [b"<!ENTITY".decode().encode(codec) for codec in ("utf-16-le", "utf-32-le", "cp037")]
+# feedparser turns &#NNN; into chr(NNN) and crashes on a surrogate or a code point past U+10FFFF.
+_CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,16})|0*([0-9]{1,24}));")
+# Text beyond this is cut at a paragraph: no news article is this long, spaCy refuses texts over
+# 1,000,000 characters, and its parser and NER need about 1 GB per 100,000 characters.
+MAX_ARTICLE_CHARS = 100_000
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.IGNORECASE)
 _BLOCK_TAGS = "p|div|li|h[1-6]|blockquote|pre|tr|table|ul|ol|section|article|header|footer|figure|figcaption|dd|dt"
 _BLOCK_OPEN = re.compile(rf"<(?:{_BLOCK_TAGS})\b", re.IGNORECASE)
 _BLOCK_CLOSE = re.compile(rf"</(?:{_BLOCK_TAGS})\s*>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls (but tab and newlines), stray byte-order marks, non-characters and lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
+# UTF-8 read as Windows-1252 ("CafÃ©", "â€œ"): the lead bytes of two- and three-byte sequences.
+_MOJIBAKE = re.compile("[\u00c2-\u00c3][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6\u02dc\u20ac\u2122]|\u00e2\u20ac")
 # Complaints about the declared encoding or media type, not about the document's structure.
 _ENCODING_WARNINGS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _DROP = "script, style, noscript, iframe, object, embed, svg, template, form, button"
@@ -40,17 +50,21 @@ class ParsedFeed:
 def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
                headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes into articles; raise FeedError when the bytes are not a usable feed."""
-    if _ENTITY_DECL.search(content[:65536]) or _ENTITY_DECL.search(content):
+    if _ENTITY_DECL.search(content) or any(pattern in content for pattern in _ENTITY_DECL_WIDE):
         raise FeedError(feed_url, "refused: the document declares XML entities")
+    content = _CHAR_REF.sub(_safe_char_ref, content)
     # Headers only for HTTP responses: given any, feedparser flags a missing Content-Type as bozo,
     # which a local file never has. Links are resolved against base_url below either way.
     response_headers = dict(headers or {})
     if base_url and response_headers:
         response_headers.setdefault("content-location", base_url)
-    parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(content, response_headers=response_headers, sanitize_html=True,
+                                  resolve_relative_uris=True)
+    except Exception as exc:  # a parser bug on one hostile document must not look like ours
+        raise FeedError(feed_url, f"unreadable feed: the parser failed ({type(exc).__name__}: {exc})"[:300]) from exc
     if not parsed.entries and not parsed.get("version"):
-        raise FeedError(feed_url, f"unreadable feed: {_bozo_reason(parsed) if parsed.bozo else 'not an RSS or Atom feed'}")
+        raise FeedError(feed_url, f"unreadable feed: not an RSS or Atom feed ({_what_it_is(content, parsed)})")
     if not parsed.entries and parsed.bozo and not isinstance(parsed.get("bozo_exception"), _ENCODING_WARNINGS):
         # Broken XML and no entries: an empty feed cannot be told from one cut short, so say so.
         raise FeedError(feed_url, f"unreadable feed: {_bozo_reason(parsed)}")
@@ -61,9 +75,31 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
         if article is not None and article.article_id not in seen:
             seen.add(article.article_id)
             articles.append(article)
-    warning = _bozo_reason(parsed) if parsed.bozo else None
+    cut = [a for a in articles if len(a.text) >= MAX_ARTICLE_CHARS - 2 and a.text.endswith("…")]
+    warnings = [_bozo_reason(parsed)] if parsed.bozo else []
+    if cut:
+        warnings.append(f"{len(cut)} article(s) cut to {MAX_ARTICLE_CHARS} characters: {cut[0].url or cut[0].title}")
+    warning = "; ".join(warnings)[:500] or None
     title = _clean_line(parsed.feed.get("title")) or None
     return ParsedFeed(title=title, articles=articles, warning=warning, entries=len(parsed.entries))
+
+
+def _safe_char_ref(match: re.Match) -> bytes:
+    hex_digits, digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    ok = 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+    return match.group(0) if ok else b"&#xFFFD;"
+
+
+def _what_it_is(content: bytes, parsed) -> str:
+    head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "empty document"
+    if head[:1] in (b"{", b"["):
+        return "looks like JSON"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "looks like an HTML page"
+    return _bozo_reason(parsed) if parsed.bozo else "no <rss>, <feed> or <rdf:RDF> root"
 
 
 def _bozo_reason(parsed) -> str:
@@ -78,7 +114,7 @@ def _article(entry, feed_url: str, base_url: str | None) -> Article | None:
     url = canonical_url(link) if link.startswith(("http://", "https://")) else None
     guid = (entry.get("id") or "").strip() or None
     title = _clean_line(entry.get("title"))
-    text = html_to_text(_best_body(entry))
+    text = _cap(html_to_text(_best_body(entry)))
     if not text and not title:
         return None
     key = url or (f"guid:{guid}" if guid else f"entry:{feed_url}\x1f{title}\x1f{entry.get('published', '')}")
@@ -93,6 +129,17 @@ def _article(entry, feed_url: str, base_url: str | None) -> Article | None:
         content_hash=hashlib.sha1(f"{title}\n{text}".encode()).hexdigest(),
         text=text or title,
     )
+
+
+def _cap(text: str) -> str:
+    """Cut an over-long text at the last paragraph (else space) before MAX_ARTICLE_CHARS, marked with '…'."""
+    if len(text) <= MAX_ARTICLE_CHARS:
+        return text
+    head = text[: MAX_ARTICLE_CHARS - 2]
+    cut = head.rfind("\n\n")
+    if cut < MAX_ARTICLE_CHARS // 2:
+        cut = head.rfind(" ")
+    return head[: cut if cut > 0 else len(head)].rstrip() + " …"
 
 
 def _best_body(entry) -> str:
@@ -144,7 +191,7 @@ def html_to_text(html: str) -> str:
 
 
 def _normalise(text: str) -> str:
-    text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    text = _CONTROL.sub("", _repair_mojibake(text)).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
         lines = [" ".join(line.split()) for line in block.split("\n")]
@@ -154,5 +201,16 @@ def _normalise(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as Windows-1252, when the whole text round-trips cleanly."""
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except UnicodeError:  # mixed or genuine text ("SÃO PAULO"): leave it alone
+        return text
+
+
 def _clean_line(value) -> str:
-    return " ".join(_CONTROL.sub("", html_to_text(value) if value and "<" in value else (value or "")).split())
+    text = html_to_text(value) if value and "<" in value else _repair_mojibake(value or "")
+    return " ".join(_CONTROL.sub("", text).split())

@@ -55,6 +55,7 @@ class CompanyFinder:
         candidates.extend(self._from_syntax(doc))
         candidates.extend(self._sentence_openers(doc))
         candidates.extend(self._coordinated(doc, candidates))
+        candidates.extend(_after_lead_cue(doc, candidates))
         datelines = _datelines(doc)
         spans = []
         for candidate in candidates:
@@ -158,7 +159,8 @@ class CompanyFinder:
             root = span.root
             linked = [root.head] if root.dep_ == "conj" else []
             linked += [c for c in root.children if c.dep_ == "conj"]
-            if any(t.i in in_found for t in linked) and not any(t.ent_type_ in ("PERSON", "GPE", "DATE") for t in span):
+            # A listed name is a company unless it is wholly a person, place or date ("Bezos Expeditions" is not).
+            if any(t.i in in_found for t in linked) and not _wholly_entity(span, ("PERSON", "GPE", "DATE")):
                 extra.append(span)
         return extra
 
@@ -278,6 +280,23 @@ def _name_runs(doc: Doc):
             i = j
         else:
             i += 1
+
+
+def _wholly_entity(span: Span, labels: tuple[str, ...]) -> bool:
+    return any(e.label_ in labels and e.start <= span.start and span.end <= e.end for e in span.doc.ents)
+
+
+def _after_lead_cue(doc: Doc, found: list[Span]) -> list[Span]:
+    """"a Series A led by Plural": whoever leads or backs a round is a company, even an ordinary word."""
+    taken = {t.i for span in found for t in span}
+    extra = []
+    for start, end in _title_runs(doc):
+        if start < 2 or taken.intersection(range(start, end)):
+            continue
+        if doc[start - 1].lower_ == "by" and doc[start - 2].lower_ in ("led", "co-led", "backed", "headed"):
+            if not _wholly_entity(doc[start:end], ("PERSON", "GPE", "DATE", "MONEY")):
+                extra.append(doc[start:end])
+    return extra
 
 
 def _title_runs(doc: Doc):

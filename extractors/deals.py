@@ -615,7 +615,7 @@ def _only_names_between(doc: Doc, sent: Span, offset: int, company: Span) -> boo
 
 
 _LATE_PARTY = re.compile(r"\b(?:led|co-led|participated|participating|took part|taking part|joined|invested|"
-                         r"backed|lenders?)\b", re.IGNORECASE)
+                         r"backed|lenders?)\b|\b(?:investors|backers|lenders)\b[^.]{0,30}\binclud\w*", re.IGNORECASE)
 _RAISES = re.compile(r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing))\b", re.IGNORECASE)
 
 

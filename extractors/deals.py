@@ -232,13 +232,27 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
         # "formed partnerships with A and B": one partnership each
         return [replace(base, participants=(Participant(principal.kb_id_, "partner"),), company=s.kb_id_)
                 for s, _ in roles]
+    extra = _supply_alongside(base, sent) if deal_type == "funding_round" else []
     pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
     if len(pairs) < 2:
         pairs = [(principal, amounts[0] if amounts else None)]
     return [replace(base, company=company.kb_id_, amount=amount.value if amount else None,
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
                     round=_round_after(sent, amount))
-            for company, amount in pairs]
+            for company, amount in pairs] + extra
+
+
+_SUPPLY_CONTRACT = re.compile(r"\bsupply (?:contract|deal|agreement|pact)s?\b", re.IGNORECASE)
+
+
+def _supply_alongside(deal: Deal, sent: Span) -> list[Deal]:
+    """"X invested in Y, with a chip supply contract": the investor also supplies the company it backs."""
+    investors = [p for p in deal.participants if p.role in ("investor", "lead_investor")]
+    if len(investors) != 1 or not _SUPPLY_CONTRACT.search(sent.text):
+        return []
+    return [replace(deal, deal_type="supply_agreement", company=investors[0].name, amount=None, currency=None,
+                    amount_text=None, round=None, valuation=None,
+                    participants=(Participant(deal.company, "customer"),))]
 
 
 def _backers_before(sent: Span, companies: list[Span], roles, principal: Span) -> list[tuple[Span, str]]:
@@ -295,7 +309,7 @@ def _round_after(sent: Span, amount: MoneyMatch | None) -> str | None:
 _NEEDS_OBJECT = {
     "acquisition": re.compile(r"^(?:to buy|will buy|agree[sd]? to (?:buy|purchase)|buys|bought|deal to buy|"
                               r"purchase of|snap|majority|controlling|absorb)", re.IGNORECASE),
-    "funding_round": re.compile(r"^(?:invest|stake)", re.IGNORECASE),
+    "funding_round": re.compile(r"^(?:invest|stake|backing|backs|is supporting)", re.IGNORECASE),
 }
 
 
@@ -427,7 +441,7 @@ _TRAILING_PARTY = re.compile(r"^\W*(?:\w+\W+){0,3}(?:also\s+)?(?:participated|in
 # The buyer's side of a supply deal ("power purchase agreement" names the deal, not a buyer).
 _BUYS = re.compile(r"\b(?:to buy|bought|buys|will buy|to purchase|purchased|purchases|ordered|orders|ordering)\b",
                    re.IGNORECASE)
-_PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take"}
+_PARTY_VERBS = {"participate", "invest", "join", "back", "contribute", "buy", "purchase", "take", "support"}
 _ACQUIRE_AFTER = re.compile(r"^[^.;]{0,60}?\b(?:acquire|buy|purchase|take over|merge with|absorb)\b", re.IGNORECASE)
 _LEAD_VERBS = {"lead", "co-lead", "colead", "head", "anchor", "spearhead"}
 
@@ -559,7 +573,8 @@ _NEW_ENTITY = re.compile(r"\b(?:joint venture|venture|company|partnership|entity
                          r"known as)\s+(?:the\s+)?$", re.IGNORECASE)
 _NEW_ENTITY_SPENDS = re.compile(r"\b(?:called|named|dubbed)\b.*\b(?:invest|spend|build|deploy)\w*", re.IGNORECASE)
 _IPO_WORDS = re.compile(r"\b(?:ipo|initial public offering|go(?:es|ing)? public|listing|debut)\b", re.IGNORECASE)
-_INVESTS = re.compile(r"\binvest(?:s|ed|ing)?\b|\bled (?:the|a) (?:round|financing|investment)\b", re.IGNORECASE)
+_INVESTS = re.compile(r"\binvest(?:s|ed|ing)?\b|\bled (?:the|a) (?:round|financing|investment)\b|"
+                      r"\bback(?:s|ing)\b|\bis supporting\b", re.IGNORECASE)
 _INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest(?:ed|s|ing)?)\s+in\s+(?:the\s+)?$",
                           re.IGNORECASE)
 

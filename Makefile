@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test bench lock clean
+.PHONY: setup run test bench lock clean serve
 
 setup: $(STAMP)
 
@@ -19,6 +19,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/dealwire run --config seeds/sample.toml
+
+# Scheduled runs of seeds/feeds.toml, with a local Prefect server and its UI unless PREFECT_API_URL is set.
+serve: setup
+	$(BIN)/dealwire serve
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -233,6 +233,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
         return [replace(base, participants=(Participant(principal.kb_id_, "partner"),), company=s.kb_id_)
                 for s, _ in roles]
     extra = _supply_alongside(base, sent) if deal_type == "funding_round" else []
+    if deal_type == "capex_commitment" and not amounts:
+        return _relative_builders(base, sent, companies)
     pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
     if len(pairs) < 2:
         pairs = [(principal, amounts[0] if amounts else None)]
@@ -240,6 +242,24 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
                     round=_round_after(sent, amount))
             for company, amount in pairs] + extra
+
+
+def _relative_builders(deal: Deal, sent: Span, companies: list[Span]) -> list[Deal]:
+    """One capex commitment for each company in the list the relative clause describes."""
+    match = _RELATIVE_BUILDERS.search(sent.text)
+    if match is None:
+        return []
+    start = sent.start_char + match.start()
+    listed = [c for c in companies if c.end_char <= start]
+    if not listed:
+        return []
+    chain = [listed[-1]]
+    for c in reversed(listed[:-1]):  # walk back over "A, B and C"
+        if re.fullmatch(r"\s*(?:,|and|, and|&)\s*", sent.doc.text[c.end_char:chain[-1].start_char]):
+            chain.append(c)
+        else:
+            break
+    return [replace(deal, company=c.kb_id_, participants=()) for c in reversed(chain)]
 
 
 _SUPPLY_CONTRACT = re.compile(r"\bsupply (?:contract|deal|agreement|pact)s?\b", re.IGNORECASE)
@@ -375,10 +395,16 @@ _PLANNED_IPO = re.compile(r"\b(?:expected|planned|potential|possible|eventual|fu
                           r"(?:\w+[\s-]+){0,2}(?:listing|ipo|debut|initial public offering|offering)")
 
 
+# "X and Y, who are investing heavily in data centers": each named company is committing capital.
+_RELATIVE_BUILDERS = re.compile(r",\s+(?:who|which)\s+(?:are|is|were|was|have been|has been)\s+(?:\w+\s+)?"
+                                r"(?:investing|spending|building)\b[^.;]*\b(?:data cent(?:er|re)s?|campus|fabs?|factories)",
+                                re.IGNORECASE)
+
+
 def _choose_type(types: list[str], sent: Span, amounts: list[MoneyMatch]) -> str | None:
     lowered = sent.text.lower()
     for t in types:
-        if t == "capex_commitment" and not amounts:
+        if t == "capex_commitment" and not amounts and not _RELATIVE_BUILDERS.search(sent.text):
             continue
         if t == "ipo" and ("private placement" in lowered or _PLANNED_IPO.search(lowered)):
             continue  # a listing that is expected or planned is not yet news of one
@@ -579,9 +605,10 @@ _INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest
                           re.IGNORECASE)
 
 
-# A company named only for comparison is no party to the deal ("a challenger to Nvidia", "rivals such as X").
-_COMPARED = re.compile(r"\b(?:challeng\w*|rivals?|against|compet\w* with|such as|like|than|versus|vs\.?|"
-                       r"alternative to|take on)\s+(?:the\s+)?$", re.IGNORECASE)
+# A company named only for comparison is no party to the deal ("a challenger to Nvidia", "rivals such as X");
+# "giants like X" gives an example, which may well be a party.
+_COMPARED = re.compile(r"\b(?:(?:challeng\w*|rivals?|competitors?|peers?)(?:\s+(?:such as|like|including))?|against|"
+                       r"compet\w* with|than|versus|vs\.?|alternative to|take on)\s+(?:the\s+)?$", re.IGNORECASE)
 
 _SUPPLIES = re.compile(r"\b(?:suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|deliver\w*|sell\w*|sold|lease\w*|rent\w*)\b",
                        re.IGNORECASE)

@@ -45,6 +45,7 @@ class FetchResult:
 
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME_ONLY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # javascript:, data:, mailto: (not C:\\)
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _REDIRECTS = {301, 302, 303, 307, 308}
 _WBITS = {"": None, "identity": None, "gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
@@ -95,6 +96,9 @@ def check_host_allowed(host: str, policy: FetchPolicy = FetchPolicy(), *,
 def fetch_feed(source: str, *, etag: str | None = None, last_modified: str | None = None,
                policy: FetchPolicy = FetchPolicy(), client: httpx.Client | None = None) -> FetchResult:
     if not is_url(source):
+        scheme = _SCHEME_ONLY_RE.match(source)
+        if scheme and not Path(source).expanduser().exists():
+            raise FeedRefused(source, f"unsupported URL scheme {scheme.group(1).lower()!r}")
         return _read_file(source, Path(source).expanduser(), policy)
     if source.split(":", 1)[0].lower() == "file":
         parts = urlsplit(source)

@@ -30,10 +30,13 @@ _BLOCK_OPEN = re.compile(rf"<(?:{_BLOCK_TAGS})\b", re.IGNORECASE)
 _BLOCK_CLOSE = re.compile(rf"</(?:{_BLOCK_TAGS})\s*>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-# C0 and C1 controls (but tab and newlines), stray byte-order marks, non-characters and lone surrogates.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
-# UTF-8 read as Windows-1252 ("CafÃ©", "â€œ"): the lead bytes of two- and three-byte sequences.
-_MOJIBAKE = re.compile("[\u00c2-\u00c3][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6\u02dc\u20ac\u2122]|\u00e2\u20ac")
+# C0 and C1 controls (but tab and newlines), soft hyphens and zero-width spaces (they split names),
+# bidi overrides, stray byte-order marks, non-characters and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u200b\u202a-\u202e\u2060\u2066-\u2069"
+                      "\ufeff\ufffe\uffff\ud800-\udfff]")
+# UTF-8 read as Windows-1252 ("CafÃ©", "â€œ"): a lead byte of a multi-byte sequence, then a continuation byte.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+                       "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
 # Complaints about the declared encoding or media type, not about the document's structure.
 _ENCODING_WARNINGS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _DROP = "script, style, noscript, iframe, object, embed, svg, template, form, button"
@@ -70,12 +73,13 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
         raise FeedError(feed_url, f"unreadable feed: {_bozo_reason(parsed)}")
     articles: list[Article] = []
     seen: set[str] = set()
+    cut: list[Article] = []
     for entry in parsed.entries:
-        article = _article(entry, feed_url, base_url)
+        article, was_cut = _article(entry, feed_url, base_url)
         if article is not None and article.article_id not in seen:
             seen.add(article.article_id)
             articles.append(article)
-    cut = [a for a in articles if len(a.text) >= MAX_ARTICLE_CHARS - 2 and a.text.endswith("…")]
+            cut += [article] if was_cut else []
     warnings = [_bozo_reason(parsed)] if parsed.bozo else []
     if cut:
         warnings.append(f"{len(cut)} article(s) cut to {MAX_ARTICLE_CHARS} characters: {cut[0].url or cut[0].title}")
@@ -107,21 +111,23 @@ def _bozo_reason(parsed) -> str:
     return f"{type(exc).__name__}: {exc}"[:300] if exc else "malformed feed"
 
 
-def _article(entry, feed_url: str, base_url: str | None) -> Article | None:
+def _article(entry, feed_url: str, base_url: str | None) -> tuple[Article | None, bool]:
+    """The entry as an article (None when it has neither title nor text), and whether its text was cut."""
     link = entry.get("link") or ""
     if link and base_url:
         link = urljoin(base_url, link)
     url = canonical_url(link) if link.startswith(("http://", "https://")) else None
     guid = (entry.get("id") or "").strip() or None
     title = _clean_line(entry.get("title"))
-    text = _cap(html_to_text(_best_body(entry)))
+    full = html_to_text(_best_body(entry))
+    text = _cap(full)
     if not text and not title:
-        return None
+        return None, False
     key = url or (f"guid:{guid}" if guid else f"entry:{feed_url}\x1f{title}\x1f{entry.get('published', '')}")
-    return Article(
+    article = Article(
         article_id=hashlib.sha1(key.encode()).hexdigest()[:16],
         feed_url=feed_url,
-        url=url or (link or None),
+        url=url,  # http(s) only: never a javascript:, data: or file: link
         guid=guid,
         title=title,
         author=_clean_line(entry.get("author")) or None,
@@ -129,6 +135,7 @@ def _article(entry, feed_url: str, base_url: str | None) -> Article | None:
         content_hash=hashlib.sha1(f"{title}\n{text}".encode()).hexdigest(),
         text=text or title,
     )
+    return article, len(text) < len(full)
 
 
 def _cap(text: str) -> str:
@@ -178,7 +185,7 @@ def html_to_text(html: str) -> str:
     """Plain text with paragraphs kept (blank line between blocks); scripts and styles dropped."""
     if not html or not html.strip():
         return ""
-    if "<" not in html:
+    if "<" not in html and "&" not in html:
         return _normalise(html)
     marked = _LIST_ITEM.sub(lambda m: "\n\n" + m.group(0) + "- ", html)
     marked = _BLOCK_CLOSE.sub(lambda m: m.group(0) + "\n\n", _BLOCK_OPEN.sub(lambda m: "\n\n" + m.group(0), marked))
@@ -205,9 +212,17 @@ def _repair_mojibake(text: str) -> str:
     """Undo UTF-8 that was decoded as Windows-1252, when the whole text round-trips cleanly."""
     if not _MOJIBAKE.search(text):
         return text
+    raw = bytearray()
+    for char in text:
+        try:
+            raw += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return text  # not something cp1252 produced: genuine text
+            raw.append(ord(char))  # 0x81, 0x8d, 0x8f, 0x90, 0x9d pass through as C1 controls
     try:
-        return text.encode("cp1252").decode("utf-8")
-    except UnicodeError:  # mixed or genuine text ("SÃO PAULO"): leave it alone
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # mixed or genuine text ("SÃO PAULO"): leave it alone
         return text
 
 

@@ -103,7 +103,8 @@ class CompanyFinder:
                 follow = doc[first + size + 1: min(sent.end, first + size + 8)]
                 if follow[0].lower_ in ("a", "an", "the") and any(
                         t.lower_ in self.descriptors or t.lemma_.lower() in self.descriptors for t in follow):
-                    if not any(t.ent_type_ in ("PERSON", "GPE", "DATE") for t in head) and not head[0].is_stop:
+                    # The description decides, whatever the model labelled the name (it calls many startups people).
+                    if not any(t.ent_type_ in ("DATE", "TIME") for t in head) and not head[0].is_stop:
                         found.append(head)
                 break
         return found

@@ -683,9 +683,12 @@ def _add_late_participants(deal: Deal, sent: Span, cues: Cues) -> Deal:
     if deal.deal_type not in ("funding_round", "debt_financing"):
         return deal
     text = sent.text
-    if not _LATE_PARTY.search(text) or _RAISES.search(text) or _has_money(sent) or \
+    amounts, valuation = _amounts(sent, cues)
+    if not _LATE_PARTY.search(text) or _RAISES.search(text) or amounts or \
             (cues.history is not None and cues.history.search(text)):
         return deal  # only a sentence that names more backers of this deal, not another deal or history
+    if valuation is not None and deal.valuation is None and deal.deal_type == "funding_round":
+        deal = replace(deal, valuation=valuation.value)  # "... took part in the round, which values it at $600 million"
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
     added = []
     for company in companies:

@@ -295,7 +295,7 @@ def _after_lead_cue(doc: Doc, found: list[Span]) -> list[Span]:
         if start < 2 or taken.intersection(range(start, end)):
             continue
         if doc[start - 1].lower_ == "by" and doc[start - 2].lower_ in ("led", "co-led", "backed", "headed"):
-            if not _wholly_entity(doc[start:end], ("PERSON", "GPE", "DATE", "MONEY")):
+            if not _wholly_entity(doc[start:end], ("PERSON", "DATE", "MONEY")):
                 extra.append(doc[start:end])
     return extra
 

@@ -119,3 +119,38 @@ def test_mentions_carry_offsets_into_the_text(nlp):
 
 def test_version_names_every_component():
     assert VERSION.count("+") == 2 and "money" in VERSION
+
+
+def test_investors_listed_in_a_later_sentence_join_the_round(nlp):
+    [deal] = deals(nlp, "Corvane Systems raised $45 million in a Series B round led by Halyard Ventures. "
+                        "Investors in the round included Tessel Capital and Ironwood Partners.")
+    assert {p.name for p in deal.participants} == {"Halyard Ventures", "Tessel Capital", "Ironwood Partners"}
+
+
+def test_a_lead_investor_with_an_ordinary_word_name_is_found(nlp):
+    [deal] = deals(nlp, "Quillfern raised $22 million in a Series A led by Meridian.")
+    assert [(p.name, p.role) for p in deal.participants] == [("Meridian", "lead_investor")]
+
+
+def test_buying_newly_issued_shares_is_an_investment(nlp):
+    [deal] = deals(nlp, "Marrowgate has agreed to buy about $120 million of Corvane shares, the filing showed.")
+    assert (deal.deal_type, deal.company) == ("funding_round", "Corvane")
+    assert [(p.name, p.role) for p in deal.participants] == [("Marrowgate", "investor")]
+
+
+def test_a_company_named_for_comparison_is_no_party(nlp):
+    [deal] = deals(nlp, "Quillfern, a challenger to Nvidia, raised $22 million in a Series A.")
+    assert (deal.company, deal.participants) == ("Quillfern", ())
+
+
+def test_a_venture_formed_to_invest_is_a_capex_commitment(nlp):
+    [deal] = deals(nlp, "Marrowgate and Halyard unveiled a joint venture called Tessera Compute that will invest "
+                        "$20 billion in data centers.")
+    assert (deal.deal_type, deal.company, deal.amount) == ("capex_commitment", "Tessera Compute", 20e9)
+    assert {p.name for p in deal.participants} == {"Marrowgate", "Halyard"}
+
+
+def test_the_price_of_an_acquisition_is_its_amount(nlp):
+    [deal] = deals(nlp, "Marrowgate agreed to acquire Pellucid Networks in a cash deal valued at $4.2 billion, "
+                        "or $31 a share.")
+    assert (deal.amount, deal.valuation) == (4.2e9, None)

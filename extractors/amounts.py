@@ -1,6 +1,8 @@
 """The money component: every amount in the text as a span in `doc.spans["money"]`."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -20,6 +22,12 @@ def find_money_spans(doc: Doc) -> Doc:
             spans.append(span)
     doc.spans["money"] = spans
     return doc
+
+
+@lru_cache(maxsize=8)
+def doc_text(doc: Doc) -> str:
+    """doc.text, built once: spaCy joins every token each time it is asked."""
+    return doc.text
 
 
 def money_of(span: Span) -> MoneyMatch:

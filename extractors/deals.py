@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.amounts import doc_text
 from extractors.money import MoneyMatch
 from extractors.records import Deal, Participant
 
@@ -173,7 +174,7 @@ _RECEIPT = re.compile(r"\b(?:receiv\w+|get|gets|got|won|wins|will win|(?:was|wer
 def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context: _Context | None = None) -> list[Deal]:
     text = sent.text
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
-                 and not _COMPARED.search(sent.doc.text[max(sent.start_char, c.start_char - 30):c.start_char])
+                 and not _COMPARED.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 30):c.start_char])
                  and not _modifier(c)]
     if not companies:
         return []
@@ -208,7 +209,7 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
     if deal_type == "funding_round" and not isinstance(principal, _Named):
         roles += _backers_before(sent, companies, roles, principal)
     if deal_type == "capex_commitment" and isinstance(principal, Span) and \
-            _NEW_ENTITY.search(sent.doc.text[max(sent.start_char, principal.start_char - 40):principal.start_char]):
+            _NEW_ENTITY.search(doc_text(sent.doc)[max(sent.start_char, principal.start_char - 40):principal.start_char]):
         roles = [(c, "partner") for c in companies if c.id_ != principal.id_]
     if deal_type in ("supply_agreement", "partnership") and not roles:
         others = [c for c in companies if c.id_ != principal.id_]
@@ -255,7 +256,7 @@ def _relative_builders(deal: Deal, sent: Span, companies: list[Span]) -> list[De
         return []
     chain = [listed[-1]]
     for c in reversed(listed[:-1]):  # walk back over "A, B and C"
-        if re.fullmatch(r"\s*(?:,|and|, and|&)\s*", sent.doc.text[c.end_char:chain[-1].start_char]):
+        if re.fullmatch(r"\s*(?:,|and|, and|&)\s*", doc_text(sent.doc)[c.end_char:chain[-1].start_char]):
             chain.append(c)
         else:
             break
@@ -277,8 +278,8 @@ def _supply_alongside(deal: Deal, sent: Span) -> list[Deal]:
 
 def _backers_before(sent: Span, companies: list[Span], roles, principal: Span) -> list[tuple[Span, str]]:
     """The subject of "X led / invested in a round in Y" or "X agreed to buy Y shares" is Y's investor."""
-    if not (_INVESTED_IN.search(sent.doc.text[max(sent.start_char, principal.start_char - 40):principal.start_char])
-            or re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", sent.doc.text[principal.end_char:principal.end_char + 10])):
+    if not (_INVESTED_IN.search(doc_text(sent.doc)[max(sent.start_char, principal.start_char - 40):principal.start_char])
+            or re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", doc_text(sent.doc)[principal.end_char:principal.end_char + 10])):
         return []
     taken = {(s.start, s.end) for s, _ in roles}
     role = "lead_investor" if re.search(r"\b(?:led|co-led|leads|leading)\b", sent.text) else "investor"
@@ -342,14 +343,14 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
     needs = _NEEDS_OBJECT.get(deal_type)
     if needs is None or not needs.match(match.group(0)):
         return True
-    if re.match(r"\s+(?:its|their)\b", sent.doc.text[end:end + 8]):
+    if re.match(r"\s+(?:its|their)\b", doc_text(sent.doc)[end:end + 8]):
         return True  # "invest up to $5 billion in its HPC business": the company just named
     if deal_type == "funding_round" and match.group(0).lower().endswith(" in"):
         # "invest $3.87 billion in the facility near Purdue University" is no stake in Purdue
-        return any(c.start_char >= end and re.fullmatch(r"\s*(?:the\s+)?", sent.doc.text[end:c.start_char])
+        return any(c.start_char >= end and re.fullmatch(r"\s*(?:the\s+)?", doc_text(sent.doc)[end:c.start_char])
                    for c in companies)
     for c in companies:
-        gap = sent.doc.text[end:c.start_char]
+        gap = doc_text(sent.doc)[end:c.start_char]
         if not end <= c.start_char <= end + 45 or c.root.dep_ == "compound" and not _SHARES_OF.search(gap + c.text + " shares"):
             continue  # "to buy additional Groq systems": a name modifying a noun is not what is bought
         if "$" not in gap or re.search(r"\bof\s+$", gap):
@@ -431,8 +432,8 @@ def _amounts(sent: Span, cues: Cues, deal_type: str | None = None) -> tuple[list
         if span.start < sent.start or span.end > sent.end:
             continue
         match: MoneyMatch = span._.money
-        before = sent.doc.text[max(sent.start_char, span.start_char - 90): span.start_char].lower()
-        after = sent.doc.text[span.end_char: min(sent.end_char, span.end_char + 25)].lower()
+        before = doc_text(sent.doc)[max(sent.start_char, span.start_char - 90): span.start_char].lower()
+        after = doc_text(sent.doc)[span.end_char: min(sent.end_char, span.end_char + 25)].lower()
         if _PER_SHARE.match(after):
             continue
         if deal_type == "acquisition" and _DEAL_VALUE.search(before):
@@ -474,7 +475,7 @@ _LEAD_VERBS = {"lead", "co-lead", "colead", "head", "anchor", "spearhead"}
 
 def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
     doc = sent.doc
-    before = doc.text[sent.start_char: company.start_char]
+    before = doc_text(doc)[sent.start_char: company.start_char]
     clause = re.split(r"[;:]|\.\s", before)[-1]
     shift = len(before) - len(clause)  # cue offsets are found in the clause, measured in the sentence
     root = _list_head(company)
@@ -542,8 +543,8 @@ def _modifier(span: Span) -> bool:
     a company's possessive or a list of names is kept."""
     root = span.root
     return root.dep_ in ("compound", "amod") and root.head.pos_ == "NOUN" and root.head.i == span.end \
-        and not re.match(r"(?:'s|’s)", span.doc.text[span.end_char:span.end_char + 2]) \
-        and not re.match(r"\s+(?:shares|stock)\b", span.doc.text[span.end_char:span.end_char + 8])
+        and not re.match(r"(?:'s|’s)", doc_text(span.doc)[span.end_char:span.end_char + 2]) \
+        and not re.match(r"\s+(?:shares|stock)\b", doc_text(span.doc)[span.end_char:span.end_char + 8])
 
 
 def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]], deal_type: str) -> Span | None:
@@ -555,10 +556,10 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
     if head is not None:
         return head  # "- MatX (Mountain View): the startup ... is in talks to raise $80 million"
     if deal_type == "funding_round":
-        issuer = [c for c in free if re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", sent.doc.text[c.end_char:c.end_char + 10])]
+        issuer = [c for c in free if re.match(r"(?:'s|’s)?\s+(?:shares|stock)\b", doc_text(sent.doc)[c.end_char:c.end_char + 10])]
         if issuer:
             return issuer[0]  # "agreed to buy $335 million of Cerebras shares"
-    created = [c for c in free if _NEW_ENTITY.search(sent.doc.text[max(sent.start_char, c.start_char - 40):c.start_char])]
+    created = [c for c in free if _NEW_ENTITY.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 40):c.start_char])]
     if created and deal_type in ("capex_commitment", "partnership"):
         return created[0]  # "unveiled a joint venture called the Stargate Project that would invest $500 billion"
     # A name that only modifies a noun ("former Google TPU engineers") is not who made the deal.
@@ -585,7 +586,7 @@ def _principal(sent: Span, companies: list[Span], roles: list[tuple[Span, str]],
             if objects:
                 return objects[0]
     if deal_type == "funding_round":
-        backed = [c for c in free if _INVESTED_IN.search(sent.doc.text[max(sent.start_char, c.start_char - 40):c.start_char])]
+        backed = [c for c in free if _INVESTED_IN.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 40):c.start_char])]
         if backed:
             return backed[0]  # "Amazon said it had led a $500 million financing round in X-energy"
     subjects = [c for c in free if _list_head(c).dep_ in _SUBJECT_DEPS or _list_head(c).dep_ == "poss"]
@@ -619,8 +620,8 @@ _PASSIVE_ACQUIRED = re.compile(r"\b(?:was|been|is|be|being)\s+(?:acquired|bought
 def _item_head(sent: Span, companies: list[Span]) -> Span | None:
     """The company a list item is about: "- X (City): ..." or "- X: ..."."""
     first = companies[0]
-    lead = sent.doc.text[sent.start_char:first.start_char]
-    after = sent.doc.text[first.end_char:first.end_char + 2]
+    lead = doc_text(sent.doc)[sent.start_char:first.start_char]
+    after = doc_text(sent.doc)[first.end_char:first.end_char + 2]
     if re.fullmatch(r"\s*[-•*–]?\s*", lead) and after[:1] in (":", "(") or after.startswith(" ("):
         return first if re.fullmatch(r"\s*[-•*–]?\s*", lead) else None
     return None
@@ -648,7 +649,7 @@ def _last(pattern: re.Pattern | None, text: str) -> int | None:
 
 def _only_names_between(doc: Doc, sent: Span, offset: int, company: Span) -> bool:
     """Between a cue and a company there may be other names, commas, 'and' and a few filler words."""
-    gap = doc.text[sent.start_char + offset: company.start_char]
+    gap = doc_text(doc)[sent.start_char + offset: company.start_char]
     names = [c for c in doc.spans["companies"] if sent.start_char + offset <= c.start_char < company.start_char]
     for c in names:
         gap = gap.replace(c.text, " ")

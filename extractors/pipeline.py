@@ -31,9 +31,13 @@ def load_pipeline(model: str | None = None, seeds: Path = SEEDS) -> Language:
     nlp = _load_base(model)
     known = read_companies(seeds / "companies.toml")
     lexicon = read_lexicon(seeds / "lexicon.toml")
-    ruler = nlp.add_pipe("entity_ruler", name="company_ruler", before="ner",
-                         config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    ruler.add_patterns(_ruler_patterns(nlp, known))
+    exact, any_case = _ruler_patterns(nlp, known)
+    # Two phrase rulers (fast, unlike token patterns): names of several words in any case, single
+    # words as written. Both run before the statistical NER, which then labels around them.
+    for name, attr, patterns in (("company_ruler", "ORTH", exact), ("company_ruler_any_case", "LOWER", any_case)):
+        ruler = nlp.add_pipe("entity_ruler", name=name, before="ner",
+                             config={"phrase_matcher_attr": attr, "overwrite_ents": True})
+        ruler.add_patterns(patterns)
     # Knowledge arrives as data after construction: spaCy's config system would read the dots in
     # names like "Nvidia Corp." as section paths.
     nlp.add_pipe("dealwire_companies").use(known, lexicon)
@@ -42,18 +46,18 @@ def load_pipeline(model: str | None = None, seeds: Path = SEEDS) -> Language:
     return nlp
 
 
-def _ruler_patterns(nlp: Language, known: dict[str, str]) -> list[dict]:
-    """Names of several words match whatever their case ("SK hynix", "Sk Hynix"); single words keep
-    their case, since many are ordinary words too (Lambda, Switch), plus an all-capitals form (NVIDIA)."""
-    patterns = []
+def _ruler_patterns(nlp: Language, known: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """(case-exact patterns, any-case patterns). Names of several words match whatever their case
+    ("SK hynix", "Sk Hynix"); single words keep their case, since many are ordinary words too
+    (Lambda, Switch), plus an all-capitals form (NVIDIA)."""
+    exact, any_case = [], []
     for alias, name in known.items():
-        words = [t.text for t in nlp.make_doc(alias)]
-        if len(words) > 1:
-            patterns.append({"label": "ORG", "pattern": [{"LOWER": w.lower()} for w in words], "id": name})
+        if len(nlp.make_doc(alias)) > 1:
+            any_case.append({"label": "ORG", "pattern": alias, "id": name})
             continue
         for form in dict.fromkeys((alias, alias.upper())):
-            patterns.append({"label": "ORG", "pattern": form, "id": name})
-    return patterns
+            exact.append({"label": "ORG", "pattern": form, "id": name})
+    return exact, any_case
 
 
 def _load_base(model: str | None) -> Language:

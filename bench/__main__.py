@@ -47,6 +47,8 @@ def _bench(args, n_process: int, work: Path) -> int:
 
     _say(f"nlp.pipe over {fig.articles} texts (batch_size=64, n_process={n_process}) ...")
     fig.nlp_pipe_s, fig.nlp_load_s = measure.time_nlp_pipe(texts, n_process=n_process)
+    _say("the spaCy model alone over the same texts (what dealwire's components add) ...")
+    fig.model_alone_s = measure.time_model_alone(texts)
 
     db = work / "bench.duckdb"
     ingest = ["ingest", *map(str, feeds), "--db", str(db)]

@@ -45,6 +45,16 @@ def time_nlp_pipe(texts: list[str], n_process: int = 1, batch_size: int = 64) ->
     return time.perf_counter() - loaded, loaded - started
 
 
+def time_model_alone(texts: list[str], batch_size: int = 64) -> float:
+    """Seconds for the base spaCy model alone (no dealwire components) over the same texts."""
+    from extractors.pipeline import _load_base
+
+    nlp = _load_base(None)
+    started = time.perf_counter()
+    list(nlp.pipe(texts, batch_size=batch_size))
+    return time.perf_counter() - started
+
+
 def dealwire(*args: str, env: dict[str, str] | None = None) -> Run:
     """Run `.venv/bin/dealwire ARGS` from the project root; wall time includes interpreter start-up."""
     argv = [str(BIN / "dealwire"), *args]

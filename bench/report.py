@@ -15,6 +15,7 @@ class Figures:
     machine: str
     nlp_pipe_s: float = 0.0
     nlp_load_s: float = 0.0
+    model_alone_s: float = 0.0
     ingest_s: float = 0.0
     peak_rss_mb: float = 0.0
     peak_single_rss_mb: float = 0.0
@@ -52,6 +53,8 @@ def name_value_lines(f: Figures) -> dict[str, str]:
         "ingest_marginal_articles_per_s": _fmt(_rate(f.articles - 1, f.ingest_s - f.one_article_ingest_s), 2),
         "reprocess_all_articles_per_s": _fmt(reprocess, 2),
         "reprocess_all_ratio": _fmt(reprocess / nlp if reprocess and nlp else None, 3),
+        "components_cost_over_model": _fmt((f.nlp_pipe_s - f.model_alone_s) / f.model_alone_s
+                                           if f.model_alone_s else None, 3),
     }
 
 
@@ -88,6 +91,9 @@ def format_table(f: Figures) -> str:
          "(articles - 1) / (ingest s - one_article s): ingest without its fixed cost"),
         ("reprocess_all_articles_per_s", v["reprocess_all_articles_per_s"], "", "-", reprocess_note),
         ("reprocess_all_ratio", v["reprocess_all_ratio"], "", "-", "reprocess --all / nlp_pipe"),
+        ("components_cost_over_model", v["components_cost_over_model"], "<= 1.0",
+         _verdict(v["components_cost_over_model"], lambda x: x <= 1.0),
+         f"(full pipeline - model alone) / model alone; model alone {f.model_alone_s:.1f} s, one process"),
     ]
     head = ("figure", "value", "target", "status", "how measured")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]

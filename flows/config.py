@@ -84,6 +84,9 @@ def quiet_prefect() -> None:
     """Keep Prefect's own logs, telemetry and the ephemeral server's shutdown noise out of our output."""
     for key, value in {
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # A failed feed task would print Prefect's traceback; the run's summary names it and why,
+        # and the API handler still sends every log to the UI.
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
         "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",

@@ -106,7 +106,7 @@ def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
                 and not _has_money(sent):
             deals[-1] = _add_partners(deals[-1], sent)  # "Arm, Microsoft and Nvidia are the technology partners"
             continue
-        found = _sentence_deals(sent, cues, deals[-1].company if deals else None, context)
+        found = _sentence_deals(sent, cues, deals[-1] if deals else None, context)
         if found:
             for deal in found:
                 deals = _merge(deals, context.lend_parties(deal))
@@ -123,7 +123,7 @@ def _add_partners(deal: Deal, sent: Span) -> Deal:
     names = [c for c in sent.doc.spans["companies"] if sent.start <= c.start and c.end <= sent.end
              and c.kb_id_ != deal.company and not _modifier(c)]
     known = {p.name for p in deal.participants}
-    extra = tuple(Participant(c.text, "partner") for c in names if c.text not in known)
+    extra = tuple(Participant(c.text, "partner", c.id_) for c in names if c.text not in known)
     return replace(deal, participants=deal.participants + tuple(dict.fromkeys(extra)))
 
 
@@ -143,7 +143,7 @@ class _Context:
     def note(self, deal_type: str, roles: list[tuple[Span, str]]) -> None:
         self.deal_type = deal_type
         giver = _GIVERS.get(deal_type)
-        named = tuple(Participant(s.text, r) for s, r in roles if r == giver)
+        named = tuple(Participant(s.text, r, s.id_) for s, r in roles if r == giver)
         if named:
             self.givers[deal_type] = named
 
@@ -171,7 +171,7 @@ _RECEIPT = re.compile(r"\b(?:receiv\w+|get|gets|got|won|wins|will win|(?:was|wer
                       re.IGNORECASE)
 
 
-def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context: _Context | None = None) -> list[Deal]:
+def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, context: _Context | None = None) -> list[Deal]:
     text = sent.text
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
                  and not _COMPARED.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 30):c.start_char])
@@ -202,7 +202,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
     no_subject = principal is None or _list_head(principal).dep_ not in _SUBJECT_DEPS
     if no_subject and previous and deal_type in ("grant", "funding_round", "debt_financing") \
             and _REFERS_BACK.match(text):
-        principal = _Named(previous, previous)  # "The bulk of the money ... is public funding from X"
+        # "The bulk of the money ... is public funding from X"
+        principal = _Named(previous.company, previous.company_canonical or previous.company)
     if principal is None:
         return []
     roles = [(s, r) for s, r in roles if s.id_ != principal.id_]
@@ -226,12 +227,13 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
         return []  # "MGX, an investment firm backed by Mubadala" describes; it announces nothing
     status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
     participants = _unique_participants(roles)
-    base = Deal(deal_type=deal_type, company=principal.kb_id_, evidence=text, evidence_start=sent.start_char,
+    base = Deal(deal_type=deal_type, company=principal.kb_id_, company_canonical=principal.id_, evidence=text, evidence_start=sent.start_char,
                 evidence_end=sent.end_char, valuation=valuation.value if valuation else None, status=status,
                 participants=participants)
     if deal_type == "partnership" and len(roles) > 1 and _PLURAL_DEALS.search(text):
         # "formed partnerships with A and B": one partnership each
-        return [replace(base, participants=(Participant(principal.kb_id_, "partner"),), company=s.kb_id_)
+        return [replace(base, participants=(Participant(principal.kb_id_, "partner", principal.id_),),
+                        company=s.kb_id_, company_canonical=s.id_)
                 for s, _ in roles]
     extra = _supply_alongside(base, sent) if deal_type == "funding_round" else []
     if deal_type == "capex_commitment" and not amounts:
@@ -239,7 +241,7 @@ def _sentence_deals(sent: Span, cues: Cues, previous: str | None = None, context
     pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
     if len(pairs) < 2:
         pairs = [(principal, amounts[0] if amounts else None)]
-    return [replace(base, company=company.kb_id_, amount=amount.value if amount else None,
+    return [replace(base, company=company.kb_id_, company_canonical=company.id_, amount=amount.value if amount else None,
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
                     round=_round_after(sent, amount))
             for company, amount in pairs] + extra
@@ -260,7 +262,7 @@ def _relative_builders(deal: Deal, sent: Span, companies: list[Span]) -> list[De
             chain.append(c)
         else:
             break
-    return [replace(deal, company=c.kb_id_, participants=()) for c in reversed(chain)]
+    return [replace(deal, company=c.kb_id_, company_canonical=c.id_, participants=()) for c in reversed(chain)]
 
 
 _SUPPLY_CONTRACT = re.compile(r"\bsupply (?:contract|deal|agreement|pact)s?\b", re.IGNORECASE)
@@ -271,9 +273,10 @@ def _supply_alongside(deal: Deal, sent: Span) -> list[Deal]:
     investors = [p for p in deal.participants if p.role in ("investor", "lead_investor")]
     if len(investors) != 1 or not _SUPPLY_CONTRACT.search(sent.text):
         return []
-    return [replace(deal, deal_type="supply_agreement", company=investors[0].name, amount=None, currency=None,
+    return [replace(deal, deal_type="supply_agreement", company=investors[0].name,
+                    company_canonical=investors[0].canonical, amount=None, currency=None,
                     amount_text=None, round=None, valuation=None,
-                    participants=(Participant(deal.company, "customer"),))]
+                    participants=(Participant(deal.company, "customer", deal.company_canonical),))]
 
 
 def _backers_before(sent: Span, companies: list[Span], roles, principal: Span) -> list[tuple[Span, str]]:
@@ -294,7 +297,7 @@ def _unique_participants(roles: list[tuple[Span, str]]) -> tuple[Participant, ..
         if span.id_ not in chosen or role == "lead_investor":
             chosen[span.id_] = (span, role)
     # As the evidence sentence writes them, so each name can be found in it.
-    return tuple(Participant(span.text, role) for span, role in chosen.values())
+    return tuple(Participant(span.text, role, span.id_) for span, role in chosen.values())
 
 
 def _company_amounts(sent: Span, companies: list[Span], roles, amounts: list[MoneyMatch], deal_type: str):
@@ -695,7 +698,7 @@ def _add_late_participants(deal: Deal, sent: Span, cues: Cues) -> Deal:
     for company in companies:
         role = _role(sent, company, deal.deal_type, cues)
         if role and company.kb_id_ != deal.company:
-            added.append(Participant(company.kb_id_, role))
+            added.append(Participant(company.text, role, company.id_))
     if not added:
         return deal
     return replace(deal, participants=tuple(dict.fromkeys(deal.participants + tuple(added))))

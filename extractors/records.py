@@ -22,8 +22,9 @@ class Mention:
 
 @dataclass(frozen=True)
 class Participant:
-    name: str
+    name: str                      # as the evidence sentence writes it
     role: str
+    canonical: str | None = None   # the company's canonical name (companies.name)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Deal:
     valuation: float | None = None
     status: str = "announced"
     participants: tuple[Participant, ...] = field(default_factory=tuple)
+    company_canonical: str | None = None   # companies.name of the principal company
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0003_companies",
+        """
+        CREATE TABLE companies (
+            name          VARCHAR PRIMARY KEY,     -- canonical name: the company list's, or the fullest form found
+            aliases       VARCHAR[] NOT NULL,      -- every spelling seen in articles that resolved to it
+            first_seen_at TIMESTAMPTZ NOT NULL
+        );
+        ALTER TABLE deals ADD COLUMN company_canonical VARCHAR;        -- companies.name of the principal company
+        ALTER TABLE deal_participants ADD COLUMN canonical VARCHAR;    -- companies.name of the participant
+        INSERT INTO companies
+            SELECT m.canonical, list_distinct(list(m.text)), min(a.fetched_at)
+            FROM mentions m JOIN articles a USING (article_id)
+            WHERE m.label = 'ORG' AND m.canonical IS NOT NULL GROUP BY m.canonical;
+        """,
+    ),
 ]
 
 

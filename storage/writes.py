@@ -134,8 +134,9 @@ def _replace_extractions(con, article_ids: list[str], extractions: Sequence[Extr
     ids = pa.table({"article_id": article_ids})
     mentions = {"article_id": [], "label": [], "text": [], "start_char": [], "end_char": [], "canonical": []}
     deals = {k: [] for k in ("deal_id", "article_id", "deal_type", "company", "amount", "currency", "amount_text",
-                             "round", "valuation", "status", "evidence", "evidence_start", "evidence_end")}
-    parts = {"deal_id": [], "name": [], "role": []}
+                             "round", "valuation", "status", "evidence", "evidence_start", "evidence_end",
+                             "company_canonical")}
+    parts = {"deal_id": [], "name": [], "role": [], "canonical": []}
     for article_id, extraction in zip(article_ids, extractions, strict=True):
         for m in extraction.mentions:
             for key, value in (("article_id", article_id), ("label", m.label), ("text", m.text),
@@ -150,13 +151,15 @@ def _replace_extractions(con, article_ids: list[str], extractions: Sequence[Extr
             row = {"deal_id": did, "article_id": article_id, "deal_type": d.deal_type, "company": d.company,
                    "amount": d.amount, "currency": d.currency, "amount_text": d.amount_text, "round": d.round,
                    "valuation": d.valuation, "status": d.status, "evidence": d.evidence,
-                   "evidence_start": d.evidence_start, "evidence_end": d.evidence_end}
+                   "evidence_start": d.evidence_start, "evidence_end": d.evidence_end,
+                   "company_canonical": d.company_canonical or d.company}
             for key, value in row.items():
                 deals[key].append(value)
             for p in d.participants:
                 parts["deal_id"].append(did)
                 parts["name"].append(p.name)
                 parts["role"].append(p.role)
+                parts["canonical"].append(p.canonical or p.name)
     tables = {
         "replaced_ids": ids,
         "new_mentions": pa.table(mentions, schema=pa.schema([
@@ -167,9 +170,9 @@ def _replace_extractions(con, article_ids: list[str], extractions: Sequence[Extr
             ("company", pa.string()), ("amount", pa.float64()), ("currency", pa.string()),
             ("amount_text", pa.string()), ("round", pa.string()), ("valuation", pa.float64()),
             ("status", pa.string()), ("evidence", pa.string()), ("evidence_start", pa.int32()),
-            ("evidence_end", pa.int32())])),
+            ("evidence_end", pa.int32()), ("company_canonical", pa.string())])),
         "new_participants": pa.table(parts, schema=pa.schema([
-            ("deal_id", pa.string()), ("name", pa.string()), ("role", pa.string())])),
+            ("deal_id", pa.string()), ("name", pa.string()), ("role", pa.string()), ("canonical", pa.string())])),
     }
     for name, table in tables.items():
         con.register(name, table)
@@ -179,8 +182,22 @@ def _replace_extractions(con, article_ids: list[str], extractions: Sequence[Extr
         con.execute("DELETE FROM deals WHERE article_id IN (SELECT article_id FROM replaced_ids)")
         con.execute("DELETE FROM mentions WHERE article_id IN (SELECT article_id FROM replaced_ids)")
         con.execute("INSERT INTO mentions SELECT * FROM new_mentions")
-        con.execute("INSERT INTO deals SELECT *, $v, $now FROM new_deals", {"v": version, "now": now})
-        con.execute("INSERT INTO deal_participants SELECT * FROM new_participants")
+        con.execute("INSERT INTO deals BY NAME SELECT *, $v AS extractor_version, $now AS extracted_at FROM new_deals",
+                    {"v": version, "now": now})
+        con.execute("INSERT INTO deal_participants BY NAME SELECT * FROM new_participants")
+        # One company, one name: every canonical name in use is a row, with the spellings that led to it.
+        con.execute(
+            """
+            INSERT INTO companies
+            SELECT name, list_distinct(list(alias)), $now FROM (
+                SELECT canonical AS name, text AS alias FROM new_mentions WHERE label = 'ORG' AND canonical IS NOT NULL
+                UNION ALL SELECT company_canonical, company FROM new_deals
+                UNION ALL SELECT canonical, name FROM new_participants)
+            GROUP BY name
+            ON CONFLICT (name) DO UPDATE SET aliases = list_distinct(list_concat(companies.aliases, excluded.aliases))
+            """,
+            {"now": now},
+        )
         con.execute("UPDATE articles SET extractor_version = $v, extracted_at = $now "
                     "WHERE article_id IN (SELECT article_id FROM replaced_ids)", {"v": version, "now": now})
     finally:

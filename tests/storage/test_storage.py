@@ -78,3 +78,34 @@ def test_replace_extractions_drops_the_old_participants(db):
     writes.save_articles(db, [article("a1")], [extraction("Acme AI")], VERSION)
     writes.replace_extractions(db, ["a1"], [Extraction(mentions=(), deals=())], VERSION)
     assert [count(db, t) for t in ("mentions", "deals", "deal_participants")] == [0, 0, 0]
+
+
+def test_companies_migration_fills_the_table_from_stored_mentions(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+    for name, sql in MIGRATIONS[:2]:  # a database from before the companies table
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+    con.execute("INSERT INTO articles (article_id, feed_url, fetched_at, updated_at, content_hash, text) "
+                "VALUES ('a1', 'f', now(), now(), 'h', 'Nvidia Corp. and Nvidia')")
+    con.execute("INSERT INTO mentions VALUES ('a1', 'ORG', 'Nvidia Corp.', 0, 12, 'Nvidia'), "
+                "('a1', 'ORG', 'Nvidia', 17, 23, 'Nvidia')")
+    con.close()
+    with Database(path) as db:
+        rows = db.con.execute("SELECT name, list_sort(aliases) FROM companies").fetchall()
+    assert rows == [("Nvidia", ["Nvidia", "Nvidia Corp."])]
+
+
+def test_deals_refer_to_canonical_companies(tmp_path):
+    deal = Deal("funding_round", "Acme AI Inc.", evidence="Acme AI Inc. raised $10 million.", evidence_start=0,
+                evidence_end=32, company_canonical="Acme AI",
+                participants=(Participant("Index", "investor", "Index Ventures"),))
+    with Database(tmp_path / "d.duckdb") as db:
+        writes.save_articles(db, [article("a1")], [Extraction(mentions=(), deals=(deal,))], VERSION)
+        joined = db.con.execute("SELECT d.company, c.name FROM deals d JOIN companies c ON c.name = d.company_canonical "
+                                "UNION ALL SELECT p.name, c.name FROM deal_participants p "
+                                "JOIN companies c ON c.name = p.canonical ORDER BY 1").fetchall()
+    assert joined == [("Acme AI Inc.", "Acme AI"), ("Index", "Index Ventures")]

@@ -44,3 +44,23 @@ def test_investor_of_a_backed_company_is_recorded(sample_db):
         parts = con.execute("SELECT name, role FROM deal_participants JOIN deals USING (deal_id) "
                             "WHERE company = 'Nscale'").fetchall()
     assert parts == [("Nvidia", "investor")]
+
+
+def test_reprocess_after_an_extractor_change_restores_deals_and_moves_the_version(sample_db):
+    """What an older extractor left (no deals, an old version) is replaced by the current one's output."""
+    from extractors.pipeline import VERSION
+    from flows.reprocess import reprocess_article
+    from tests.conftest import local_settings
+
+    with duckdb.connect(sample_db) as con:
+        [(article_id,)] = con.execute("SELECT article_id FROM articles WHERE url = ?", [SEED_URL]).fetchall()
+        con.execute("DELETE FROM deal_participants WHERE deal_id IN (SELECT deal_id FROM deals WHERE article_id = ?)",
+                    [article_id])
+        con.execute("DELETE FROM deals WHERE article_id = ?", [article_id])
+        con.execute("UPDATE articles SET extractor_version = 'companies.v0+money.v0+deals.v0' WHERE article_id = ?",
+                    [article_id])
+    reprocess_article(SEED_URL, local_settings(sample_db))
+    with duckdb.connect(sample_db, read_only=True) as con:
+        version, deals = con.execute("SELECT extractor_version, (SELECT count(*) FROM deals WHERE article_id = ?) "
+                                     "FROM articles WHERE article_id = ?", [article_id, article_id]).fetchone()
+    assert (version, deals) == (VERSION, len(SEED_DEALS))

@@ -169,6 +169,10 @@ class CompanyFinder:
         """spaCy sometimes runs a list into one entity ("Crescent Cove, Mercato Partners"): cut it."""
         if span.ent_id_ or _fold(span.text) in self.known_folded or any(t.text in _INSTITUTION_HEADS for t in span):
             return [span]
+        cut = next((t.i for t in span if t.text in ("'s", "’s") and t.i > span.start and t.i + 1 < span.end
+                    and span.doc[t.i + 1].is_quote), None)
+        if cut is not None:  # "Womply's “Efortless Offers”": the owner, not its product
+            span = span.doc[span.start:cut]
         parts, start = [], span.start
         for tok in span:
             if tok.text == "," or (tok.lower_ == "and" and tok.i + 1 < span.end and tok.nbor().text[:1].isupper()
@@ -184,8 +188,9 @@ class CompanyFinder:
     def _trim(self, span: Span) -> Span | None:
         doc = span.doc
         start, end = span.start, span.end
-        while start < end and (doc[start].lower_ in _LEADING_DROP or doc[start].is_punct):
-            start += 1
+        while start < end and (doc[start].lower_ in _LEADING_DROP or doc[start].is_punct or
+                               doc[start].text.casefold() in self.never and end - start > 1):
+            start += 1  # "Boston VCs Bain Capital": describing words before a name are not part of it
         while end > start and (doc[end - 1].text in ("'s", "’s", "'") or doc[end - 1].is_punct and
                                doc[end - 1].text not in (".",)):
             end -= 1

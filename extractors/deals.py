@@ -185,7 +185,7 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
     if not types:
         return []
     amounts, valuation = _amounts(sent, cues)
-    if ((cues.history is not None and cues.history.search(text)) or _PAST_MONTH.match(text)) \
+    if ((cues.history is not None and cues.history.search(text)) or _PAST_MONTH.match(text) or _past_year(sent)) \
             and not _present_tense_deal(sent):
         return []
     deal_type = _choose_type(types, sent, amounts)
@@ -354,6 +354,8 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
                    for c in companies)
     for c in companies:
         gap = doc_text(sent.doc)[end:c.start_char]
+        if deal_type == "acquisition" and len(re.findall(r"[A-Za-z]+", gap)) > 3 and not re.search(r"\bof\s+$", gap):
+            continue  # "to buy the publishing rights to X" buys rights, not X
         if not end <= c.start_char <= end + 45 or c.root.dep_ == "compound" and not _SHARES_OF.search(gap + c.text + " shares"):
             continue  # "to buy additional Groq systems": a name modifying a noun is not what is bought
         if "$" not in gap or re.search(r"\bof\s+$", gap):
@@ -384,6 +386,17 @@ class _Named:
     id_: str
     start: int = -1
     end: int = -1
+
+
+_YEAR = re.compile(r"\b(?:in|since|back in) (?:(?:early|late|mid-) ?)?(?:19|20)\d\d\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|would|expects?|expected|plans?|planned|by (?:19|20)\d\d|through|until|aims?)\b",
+                     re.IGNORECASE)
+
+
+def _past_year(sent: Span) -> bool:
+    """"was acquired by LivingSocial in 2009": a past-tense deal dated to a year is history."""
+    return bool(_YEAR.search(sent.text)) and not _FUTURE.search(sent.text) and \
+        any(t.tag_ in ("VBD", "VBN") for t in sent)
 
 
 def _present_tense_deal(sent: Span) -> bool:

@@ -154,3 +154,13 @@ def test_the_price_of_an_acquisition_is_its_amount(nlp):
     [deal] = deals(nlp, "Marrowgate agreed to acquire Pellucid Networks in a cash deal valued at $4.2 billion, "
                         "or $31 a share.")
     assert (deal.amount, deal.valuation) == (4.2e9, None)
+
+
+@pytest.mark.parametrize("text", [
+    "I have been tinkering with Asana, which is not so great for collaborating around individual tasks.",
+    "Dan's last show includes chat about breaking your lease and the new Dota sequel.",
+    "The company was founded by a former executive whose old startup was acquired by LivingSocial in 2009.",
+    "Geocaching listings, ratings and the Geocaching Post Office are explained in the glossary.",
+])
+def test_everyday_words_of_general_news_make_no_deal(nlp, text):
+    assert deals(nlp, text) == ()

@@ -98,7 +98,8 @@ def test_deal_changes_per_type_are_printed_and_stored(db, env):
         db,
         f"UPDATE deals SET amount = 1 WHERE article_id = '{changed}'",
         f"INSERT INTO deals SELECT 'made-up-deal', article_id, 'grant', 'Nobody Inc', NULL, NULL, NULL, NULL, NULL, "
-        f"'announced', evidence, evidence_start, evidence_end, 'old', now() FROM deals WHERE article_id = '{changed}'",
+        f"'announced', evidence, evidence_start, evidence_end, 'old', now(), 'Nobody Inc' "
+        f"FROM deals WHERE article_id = '{changed}' LIMIT 1",
         f"DELETE FROM deal_participants WHERE deal_id IN (SELECT deal_id FROM deals WHERE article_id = '{added}')",
         f"DELETE FROM deals WHERE article_id = '{added}'",
         f"UPDATE articles SET extractor_version = 'old' WHERE article_id IN ('{changed}', '{added}')",

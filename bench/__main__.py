@@ -45,7 +45,7 @@ def _bench(args, n_process: int, work: Path) -> int:
                   machine=_machine())
     _say(f"corpus: {fig.articles} articles, {words} words, {fig.feeds} feeds in {work}")
 
-    _say(f"nlp.pipe over {fig.articles} texts (batch_size=64, n_process={n_process}) ...")
+    _say(f"nlp.pipe over {fig.articles} texts (batch_size=64, {n_process} process(es)) ...")
     fig.nlp_pipe_s, fig.nlp_load_s = measure.time_nlp_pipe(texts, n_process=n_process)
     _say("the spaCy model alone over the same texts (what dealwire's components add) ...")
     fig.model_alone_s = measure.time_model_alone(texts)

@@ -77,7 +77,7 @@ def format_table(f: Figures) -> str:
                       "`dealwire reprocess --help` lists no --all yet (issue 4)")
     rows = [
         ("nlp_pipe_articles_per_s", v["nlp_pipe_articles_per_s"], "ceiling", "-",
-         f"{f.nlp_pipe_s:.1f} s in-process, n_process={f.n_process}, batch 64; load {f.nlp_load_s:.1f} s excluded"),
+         f"{f.nlp_pipe_s:.1f} s, {f.n_process} process(es) forked after the load, batch 64; load {f.nlp_load_s:.1f} s excluded"),
         ("ingest_articles_per_s", v["ingest_articles_per_s"], "", "-",
          f"{f.ingest_s:.1f} s wall, whole process incl. start-up; {f.ingest_new} new articles"),
         ("ratio", v["ratio"], ">= 0.85", _verdict(v["ratio"], lambda x: x >= 0.85), "ingest / nlp_pipe"),

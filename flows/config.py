@@ -21,7 +21,7 @@ class Settings:
     spacy_model: str | None = None     # None: en_core_web_sm if installed, else its PyPI twin
     allow_private: bool = False        # fetch loopback/private addresses (tests, intranet feeds)
     batch_size: int = 200              # articles per extract-and-store batch
-    n_process: int = 1                 # spaCy worker processes
+    n_process: int = 1                 # extraction processes (load_settings: from the cores)
     fetch_workers: int = 8             # feeds fetched at once
     fetch_retries: int = 2             # extra tries for a transient fetch failure
     retry_delay_s: float = 2.0         # first backoff; doubles each retry
@@ -58,8 +58,10 @@ def load_settings(config: str | None = None, db: str | None = None, allow_privat
 
 
 def _default_processes() -> int:
-    # spaCy's worker processes pay ~2 s each to start and load the model: worth it only on many cores.
-    return 1
+    """Extraction processes: every core on 1-2 cores (two workers ran 2.0x one on 2 cores, see the README's
+    Performance section), else one core left to the flow, at most 8. Small batches still run in-process."""
+    cores = os.cpu_count() or 1
+    return cores if cores <= 2 else min(cores - 1, 8)
 
 
 def _read_toml(path: Path) -> dict:

@@ -1,11 +1,37 @@
-"""The spaCy pipeline, loaded once per process, over batches of articles."""
+"""The spaCy pipeline over batches of articles: in this process, or spread over worker processes that
+each load it once and send back plain Extraction records.
+
+spaCy's own `nlp.pipe(n_process=...)` cannot be used: it sends each Doc back with `doc.to_bytes()`,
+whose user_data (our `doc._.deals`, `span._.money`) msgpack refuses. Workers here return the frozen
+records instead, so nothing spaCy-specific crosses a process boundary.
+"""
 from __future__ import annotations
 
+import atexit
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
+from itertools import repeat
 
 from extractors.records import Article, Extraction
 from flows.config import Settings
+
+# A batch smaller than this is extracted in this process: starting workers (each imports spaCy and
+# loads the pipeline, ~3 s) costs more than spreading a few seconds of work saves.
+PARALLEL_MIN = 32
+# Articles per worker job: small enough that the cores finish a batch together, large enough that
+# nlp.pipe still batches (articles are ~450 words; spaCy's gain from larger batches is small).
+CHUNK = 8
+PIPE_BATCH = 64
+
+_lock = threading.Lock()
+_pool: tuple[tuple, ProcessPoolExecutor] | None = None
 
 
 @lru_cache(maxsize=2)
@@ -17,8 +43,76 @@ def pipeline(model: str | None):
 
 def extract_articles(articles: Sequence[Article], settings: Settings) -> tuple[list[Extraction], str]:
     """Extractions for the articles, in order, and the extractor version that made them."""
-    from extractors.pipeline import VERSION, extraction_from_doc
+    from extractors.pipeline import VERSION
 
-    nlp = pipeline(settings.spacy_model)
-    docs = nlp.pipe((a.text for a in articles), batch_size=64, n_process=settings.n_process)
-    return [extraction_from_doc(doc) for doc in docs], VERSION
+    texts = [a.text for a in articles]
+    pool = _workers(settings, len(texts))
+    if pool is None:
+        return extract_texts(texts, settings.spacy_model), VERSION
+    chunks = [texts[i: i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    try:
+        parts = list(pool.map(extract_texts, chunks, repeat(settings.spacy_model)))
+    except BrokenProcessPool:
+        close_workers()     # a worker died (killed, out of memory): the next batch starts fresh ones
+        raise
+    return [e for part in parts for e in part], VERSION
+
+
+def extract_texts(texts: Sequence[str], model: str | None) -> list[Extraction]:
+    """Run the pipeline over texts in this process (a worker's job, or the whole batch without workers)."""
+    from extractors.pipeline import extraction_from_doc
+
+    return [extraction_from_doc(doc) for doc in pipeline(model).pipe(texts, batch_size=PIPE_BATCH)]
+
+
+def worker_count() -> int:
+    """How many worker processes are started (0 when extraction runs in this process)."""
+    with _lock:
+        return _pool[0][1] if _pool else 0
+
+
+def close_workers() -> None:
+    """Stop the worker processes, if any were started; the next parallel batch starts new ones."""
+    global _pool
+    with _lock:
+        pool, _pool = (_pool[1] if _pool else None), None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _workers(settings: Settings, articles: int) -> ProcessPoolExecutor | None:
+    """The worker pool for these settings, started on the first batch big enough to need it."""
+    global _pool
+    if settings.n_process <= 1:
+        return None
+    key = (settings.spacy_model, settings.n_process)
+    with _lock:
+        if _pool is not None and _pool[0] != key:
+            _pool[1].shutdown(wait=True)
+            _pool = None
+        if _pool is None:
+            if articles < PARALLEL_MIN:
+                return None
+            # spawn, not fork: the parent runs Prefect's threads and holds the run lock's file
+            # descriptor, neither of which a worker may inherit.
+            _pool = (key, ProcessPoolExecutor(max_workers=settings.n_process,
+                                              mp_context=multiprocessing.get_context("spawn"),
+                                              initializer=_start_worker, initargs=(settings.spacy_model,)))
+        return _pool[1]
+
+
+def _start_worker(model: str | None) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides, and stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    pipeline(model)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A parent killed outright (SIGKILL, out of memory) cannot stop its workers: they notice and leave."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+atexit.register(close_workers)

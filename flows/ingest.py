@@ -1,10 +1,10 @@
-"""The ingest flow: fetch every feed (a task each, retried when a retry can help), then extract and
-store new or changed articles in batches (a task per batch), then remember each feed's state."""
+"""The ingest flow: fetch every feed (a task each, retried when a retry can help), extract and store
+new or changed articles in batches (a task per batch), and remember each feed's state once its
+articles are stored; feeds stream through in groups, so a corpus of any size runs in bounded memory."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
@@ -13,7 +13,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from extractors.records import Article
 from flows.config import Settings
 from flows.errors import FeedError
-from flows.extract import extract_articles
+from flows.extract import close_workers, extract_articles
 from flows.fetch import FetchPolicy, fetch_feed
 from flows.parse import ParsedFeed, parse_feed
 from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
@@ -117,6 +117,8 @@ def _counts(summary: RunSummary) -> dict:
 
 
 def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
+    """Feeds in groups of fetch_workers, fetched concurrently; the next group downloads while this
+    one's articles are extracted and stored, so memory holds two groups and a batch, never the corpus."""
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
         states = {s: reads.feed_state(db, s) for s in sources}
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_bytes=settings.max_feed_bytes,
@@ -125,33 +127,84 @@ def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
         retries=settings.fetch_retries,
         retry_delay_seconds=[settings.retry_delay_s * 2 ** i for i in range(settings.fetch_retries)],
     )
-    futures = [fetcher.submit(s, *states[s], policy) for s in sources]
-    outcomes = [_outcome(source, future) for source, future in zip(sources, futures)]
+    size = max(1, settings.fetch_workers)
+    groups = [sources[i: i + size] for i in range(0, len(sources), size)]
+    stream = _Stream(settings, summary, len(sources))
+    try:
+        futures = [fetcher.submit(s, *states[s], policy) for s in groups[0]] if groups else []
+        for n, group in enumerate(groups):
+            current = futures
+            if n + 1 < len(groups):
+                futures = [fetcher.submit(s, *states[s], policy) for s in groups[n + 1]]
+            stream.add([_outcome(source, future) for source, future in zip(group, current)])
+        stream.flush()
+    finally:
+        close_workers()
 
-    articles = _unique_articles(o.parsed.articles for o in outcomes if o.parsed)
-    pending = _changed(articles, settings, summary)
-    done = 0
-    for batch in _batches(pending, settings.batch_size):
-        found = extract_and_store(batch, settings)
-        summary.found.extend(found)
-        summary.deals += len(found)
-        done += len(batch)
-        progress(f"extracted {done}/{len(pending)} articles")
 
-    # Feed state (and its ETag) is saved only after the feed's articles are stored: a run that dies
-    # before this point fetches the feed in full next time instead of getting a 304 and losing them.
-    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+class _Stream:
+    """New and changed articles queue up and are stored a batch at a time; a feed is recorded (its ETag
+    saved) only once every article it brought is stored, so a run that dies before that fetches the
+    feed in full next time instead of getting a 304 and losing them."""
+
+    def __init__(self, settings: Settings, summary: RunSummary, feeds: int):
+        self.settings, self.summary, self.feeds = settings, summary, feeds
+        self.seen: set[str] = set()          # article ids met in this run: the first feed given wins
+        self.pending: list[Article] = []
+        self.queued = 0                      # articles queued for extraction so far in this run
+        self.stored = 0
+        self.unrecorded: list[tuple[FeedOutcome, int]] = []   # feed, and `queued` after its articles
+        self.read = 0
+
+    def add(self, outcomes: list[FeedOutcome]) -> None:
+        fresh = []
         for o in outcomes:
-            writes.record_feed(db, o.source, status=o.status, error=o.error, http_status=o.http_status,
-                               title=o.parsed.title if o.parsed else None, etag=o.etag,
-                               last_modified=o.last_modified, entries=o.parsed.entries if o.parsed else None)
-    for o in outcomes:
-        if o.status == "ok":
-            summary.feeds_ok += 1
-        elif o.status == "not_modified":
-            summary.feeds_not_modified += 1
-        else:
-            summary.failures.append((o.source, o.error or "failed"))
+            articles = [a for a in (o.parsed.articles if o.parsed else ()) if a.article_id not in self.seen]
+            self.seen.update(a.article_id for a in articles)
+            fresh.append(articles)
+        known = _content_hashes([a for articles in fresh for a in articles], self.settings)
+        for o, articles in zip(outcomes, fresh):
+            changed = _changed(articles, known, self.summary)
+            self.pending.extend(changed)
+            self.queued += len(changed)
+            # Kept until recorded without its articles: only the feed's own fields are needed then.
+            slim = replace(o, parsed=replace(o.parsed, articles=[])) if o.parsed else o
+            self.unrecorded.append((slim, self.queued))
+        self.read += len(outcomes)
+        while len(self.pending) >= self.settings.batch_size:
+            self._store(self.settings.batch_size)
+        self._record()
+
+    def flush(self) -> None:
+        while self.pending:
+            self._store(self.settings.batch_size)
+        self._record()
+
+    def _store(self, size: int) -> None:
+        batch, self.pending = self.pending[:size], self.pending[size:]
+        found = extract_and_store(batch, self.settings)
+        self.summary.found.extend(found)
+        self.summary.deals += len(found)
+        self.stored += len(batch)
+        progress(f"extracted {self.stored}/{self.queued} articles ({self.read}/{self.feeds} feeds read)")
+
+    def _record(self) -> None:
+        ready = [o for o, mark in self.unrecorded if mark <= self.stored]
+        if not ready:
+            return
+        self.unrecorded = self.unrecorded[len(ready):]
+        with Database(self.settings.db_path, lock_wait_s=self.settings.lock_wait_s) as db:
+            for o in ready:
+                writes.record_feed(db, o.source, status=o.status, error=o.error, http_status=o.http_status,
+                                   title=o.parsed.title if o.parsed else None, etag=o.etag,
+                                   last_modified=o.last_modified, entries=o.parsed.entries if o.parsed else None)
+        for o in ready:
+            if o.status == "ok":
+                self.summary.feeds_ok += 1
+            elif o.status == "not_modified":
+                self.summary.feeds_not_modified += 1
+            else:
+                self.summary.failures.append((o.source, o.error or "failed"))
 
 
 def _outcome(source: str, future) -> FeedOutcome:
@@ -163,19 +216,15 @@ def _outcome(source: str, future) -> FeedOutcome:
         return FeedOutcome(source, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
 
 
-def _unique_articles(groups: Iterable[Sequence[Article]]) -> list[Article]:
-    """The same article from two feeds is stored once: the first feed given wins."""
-    seen: dict[str, Article] = {}
-    for group in groups:
-        for article in group:
-            seen.setdefault(article.article_id, article)
-    return list(seen.values())
-
-
-def _changed(articles: list[Article], settings: Settings, summary: RunSummary) -> list[Article]:
-    """New articles and those whose content changed; unchanged ones are not extracted again."""
+def _content_hashes(articles: list[Article], settings: Settings) -> dict[str, str]:
+    if not articles:
+        return {}
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
-        known = reads.content_hashes(db, (a.article_id for a in articles))
+        return reads.content_hashes(db, (a.article_id for a in articles))
+
+
+def _changed(articles: list[Article], known: dict[str, str], summary: RunSummary) -> list[Article]:
+    """New articles and those whose content changed; unchanged ones are not extracted again."""
     pending = []
     for a in articles:
         if a.article_id not in known:
@@ -187,11 +236,6 @@ def _changed(articles: list[Article], settings: Settings, summary: RunSummary) -
         else:
             summary.articles_unchanged += 1
     return pending
-
-
-def _batches(items: list, size: int):
-    for i in range(0, len(items), max(1, size)):
-        yield items[i: i + size]
 
 
 ARTIFACT_DEALS = 1000   # rows in the deals table artifact; the database has them all

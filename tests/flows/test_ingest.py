@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -209,3 +210,17 @@ def test_reprocess_by_url_moves_extracted_at(reprocess_settings):
 def test_reprocess_unknown_article_raises_article_error(reprocess_settings):
     with pytest.raises(ArticleError, match="not in the database"):
         reprocess_article("https://news.example.com/never-seen", reprocess_settings)
+
+
+def test_feeds_streamed_in_groups_store_what_one_group_stores(feed_server, tmp_path):
+    """Feeds fetched one group at a time, articles stored two per batch across group boundaries."""
+    urls = [feed_server.route("/one", body=rss(STORY_A, STORY_B), etag='"1"'),
+            feed_server.route("/two", body=rss(STORY_A), etag='"2"'),
+            feed_server.route("/three", body=rss(item("https://news.example.com/c", "Story C", "Nothing here.")))]
+    streamed = replace(local_settings(tmp_path / "streamed.duckdb"), fetch_workers=1, batch_size=2)
+    summary = ingest(urls, streamed)
+    whole = local_settings(tmp_path / "whole.duckdb")
+    ingest(urls, whole)
+    assert (summary.feeds_ok, summary.articles_new) == (3, 3)
+    assert row_counts(streamed) == row_counts(whole)
+    assert [feed_row(streamed, u)[3] for u in urls] == ['"1"', '"2"', None]

@@ -72,13 +72,33 @@ def _transient(task, task_run, state) -> bool:
 
 @task(name="fetch-feed", cache_policy=NO_CACHE, retry_condition_fn=_transient)
 def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, policy: FetchPolicy) -> FeedOutcome:
-    result = fetch_feed(source, etag=etag, last_modified=last_modified, policy=policy)
+    try:
+        result = fetch_feed(source, etag=etag, last_modified=last_modified, policy=policy)
+    except FeedError as exc:
+        _honour_retry_after(exc)
+        raise
     if result.not_modified:
         return FeedOutcome(source, "not_modified", http_status=result.status_code, etag=result.etag,
                            last_modified=result.last_modified)
     parsed = parse_feed(result.content, feed_url=source, base_url=result.final_url, headers=result.headers)
     return FeedOutcome(source, "ok", parsed=parsed, http_status=result.status_code or None,
                        error=parsed.warning, etag=result.etag, last_modified=result.last_modified)
+
+
+# A server's Retry-After (429, 503) is waited out before Prefect's own retry, up to this long: longer
+# than that, the feed is better retried by the next scheduled run than by holding this one.
+MAX_RETRY_AFTER_S = 30.0
+
+
+def _honour_retry_after(exc: FeedError) -> None:
+    """Before a retry that will happen, wait as long as the server asked (within MAX_RETRY_AFTER_S)."""
+    from prefect.context import TaskRunContext
+
+    context = TaskRunContext.get()
+    if not (exc.transient and exc.retry_after and context is not None):
+        return
+    if context.task_run.run_count <= context.task.retries:
+        time.sleep(min(exc.retry_after, MAX_RETRY_AFTER_S))
 
 
 @task(name="extract-and-store", cache_policy=NO_CACHE)

@@ -82,7 +82,7 @@ def test_transient_faults_are_retried_once_and_terminal_ones_never(faults, serve
 
 
 def test_retry_after_is_kept_in_the_reason(faults):
-    # The ingest retries on its own backoff (retry_delay_s), not on the server's Retry-After: see README.
+    # A Retry-After is waited out before the retry (tests/ops/test_runs.py); the reason keeps it too.
     _, db, _, urls = faults
     assert "Retry-After 1s" in feed_rows(db)[urls["429"]][1]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +35,27 @@ def test_a_feed_failing_twice_is_retried_with_backoff_and_stored(feed_server, se
     summary = ingest([url], replace(settings, fetch_retries=2, retry_delay_s=0.05))
     assert (len(calls), summary.feeds_ok, summary.articles_new) == (3, 1, len(FUNDING_STORIES))
     assert query(settings.db_path, "SELECT last_status, consecutive_failures FROM feeds") == [("ok", 0)]
+
+
+def test_a_server_asking_to_retry_after_a_while_is_waited_for(feed_server, settings):
+    seen = []
+
+    def limited(handler) -> None:
+        seen.append(time.monotonic())
+        if len(seen) == 1:
+            status, body, extra = 429, b"slow down", {"Retry-After": "2"}
+        else:
+            status, body, extra = 200, funding_feed(), {}
+        handler.send_response(status)
+        for name, value in {"Content-Length": str(len(body)), **extra}.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    url = feed_server.route("/limited.xml", handler=limited)
+    summary = ingest([url], replace(settings, fetch_retries=1, retry_delay_s=0.05))
+    assert (len(seen), summary.feeds_ok) == (2, 1)
+    assert seen[1] - seen[0] >= 2.0
 
 
 @pytest.fixture

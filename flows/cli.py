@@ -184,9 +184,10 @@ def cmd_serve(args) -> int:
         raise UsageError(f"no [[feed]] entries in {args.config or 'seeds/feeds.toml'}")
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be a positive number of minutes")
-    return serve(settings, config=args.config, cron=args.cron,
-                 interval_minutes=60.0 if args.interval is None and not args.cron else args.interval,
-                 port=args.port)
+    # The command line wins; else the config's [settings] schedule_cron / schedule_interval_minutes.
+    cron = args.cron if args.cron or args.interval is not None else settings.schedule_cron
+    interval = args.interval if args.interval is not None else (None if cron else settings.schedule_interval_minutes)
+    return serve(settings, config=args.config, cron=cron, interval_minutes=interval, port=args.port)
 
 
 def cmd_sql(args) -> int:

@@ -21,6 +21,8 @@ class Settings:
     spacy_model: str | None = None     # None: en_core_web_sm if installed, else its PyPI twin
     allow_private: bool = False        # fetch loopback/private addresses (tests, intranet feeds)
     batch_size: int = 200              # articles per extract-and-store batch
+    schedule_cron: str | None = None   # `dealwire serve`: cron expression (UTC), over the interval
+    schedule_interval_minutes: float = 60.0   # `dealwire serve`: minutes between runs without a cron
     n_process: int = 1                 # extraction processes (load_settings: from the cores)
     fetch_workers: int = 8             # feeds fetched at once
     fetch_retries: int = 2             # extra tries for a transient fetch failure

@@ -141,3 +141,12 @@ def test_every_command_appears_in_the_readme(env, tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in command_names(env, tmp_path) if f"dealwire {name}" not in readme]
     assert missing == []
+
+
+def test_serve_schedule_comes_from_the_config_unless_given(tmp_path):
+    from flows.config import load_settings
+
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feed]]\nurl = "feed.xml"\n\n[settings]\nschedule_cron = "*/30 * * * *"\n')
+    settings = load_settings(str(config), str(tmp_path / "d.duckdb"), env={})
+    assert (settings.schedule_cron, settings.schedule_interval_minutes) == ("*/30 * * * *", 60.0)

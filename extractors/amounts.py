@@ -6,7 +6,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.money import MoneyMatch, find_money
+from extractors.money import find_money
 
 if not Span.has_extension("money"):
     Span.set_extension("money", default=None)
@@ -28,7 +28,3 @@ def find_money_spans(doc: Doc) -> Doc:
 def doc_text(doc: Doc) -> str:
     """doc.text, built once: spaCy joins every token each time it is asked."""
     return doc.text
-
-
-def money_of(span: Span) -> MoneyMatch:
-    return span._.money

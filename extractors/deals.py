@@ -47,7 +47,6 @@ class Cues:
     rumor: re.Pattern | None = None
     history: re.Pattern | None = None
     not_amount: re.Pattern | None = None
-    valuation: re.Pattern | None = None
     lead: re.Pattern | None = None
     participation: re.Pattern | None = None
 
@@ -61,7 +60,6 @@ class Cues:
             rumor=_alternation(lexicon.get("rumor_cues", {}).get("words", [])),
             history=_alternation(lexicon.get("history_cues", {}).get("words", [])),
             not_amount=_alternation(lexicon.get("not_deal_amount_cues", {}).get("words", [])),
-            valuation=_alternation(lexicon.get("valuation_cues", {}).get("words", [])),
             lead=_alternation(roles.get("lead", [])),
             participation=_alternation(roles.get("participation", [])),
         )

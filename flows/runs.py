@@ -24,7 +24,7 @@ def exclusive_run(settings: Settings) -> Iterator[None]:
 
 def start_run(settings: Settings, flow: str, scope: str | None = None) -> str:
     """Record a run as running in `runs` and return its run_id. Call it inside exclusive_run."""
-    from extractors.pipeline import VERSION
+    from extractors.versions import VERSION
 
     run_id = str(uuid.uuid4())
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:

@@ -1,0 +1,9 @@
+"""Extractor versions. A changed rule in a component is a new version of it here; every article's
+extraction is stored with the composite, and `dealwire reprocess --stale` finds the older ones.
+Apart from the components so that a run can record the version without importing spaCy."""
+
+COMPANIES = "companies.v2"
+MONEY = "money.v1"
+DEALS = "deals.v2"
+
+VERSION = "+".join((COMPANIES, MONEY, DEALS))

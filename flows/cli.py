@@ -126,11 +126,12 @@ def _ingest(sources: list[str], settings) -> int:
     # The lock is taken here, before Prefect and spaCy load, so a run that waits starts no flow run
     # and --no-wait fails at once; the flow takes it again (re-entrant) for runs a schedule starts.
     with exclusive_run(settings):
-        quiet_prefect()
-        from flows.ingest import ingest
+        with _prefect() as api:
+            from flows.ingest import ingest
 
-        print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
-        summary = ingest(sources, settings)
+            print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
+            api.ready()
+            summary = ingest(sources, settings)
     print(f"feeds:    {summary.feeds_ok} fetched, {summary.feeds_not_modified} not modified, "
           f"{len(summary.failures)} failed")
     for feed, reason in summary.failures:
@@ -142,16 +143,24 @@ def _ingest(sources: list[str], settings) -> int:
     return 0 if summary.ok else 1
 
 
+def _prefect():
+    """Prefect's API for this run, quiet; its server (if one is started) comes up while the flows import."""
+    from flows.prefect_api import prefect_api
+
+    quiet_prefect()
+    return prefect_api()
+
+
 def cmd_reprocess(args) -> int:
     if bool(args.article) == (args.stale or args.all):
         raise UsageError("give one ARTICLE, or --stale, or --all")
     settings = _waiting(load_settings(args.config, args.db), args)
     from flows.runs import exclusive_run
 
-    with exclusive_run(settings):
-        quiet_prefect()
+    with exclusive_run(settings), _prefect() as api:
         from flows.reprocess import reprocess_article, reprocess_articles
 
+        api.ready()
         if args.article:
             result = reprocess_article(args.article, settings)
             print(f"article {result.article_id} ({result.url or 'no url'}): "

@@ -8,6 +8,7 @@ records instead, so nothing spaCy-specific crosses a process boundary.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -17,7 +18,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
-from itertools import repeat
 
 from extractors.records import Article, Extraction
 from flows.config import Settings
@@ -32,6 +32,7 @@ PIPE_BATCH = 64
 
 _lock = threading.Lock()
 _pool: tuple[tuple, ProcessPoolExecutor] | None = None
+_in_process = threading.Lock()      # one pipeline in this process: batches from two threads take turns
 
 
 @lru_cache(maxsize=2)
@@ -41,21 +42,69 @@ def pipeline(model: str | None):
     return load_pipeline(model)
 
 
-def extract_articles(articles: Sequence[Article], settings: Settings) -> tuple[list[Extraction], str]:
-    """Extractions for the articles, in order, and the extractor version that made them."""
-    from extractors.pipeline import VERSION
+def extract_articles(articles: Sequence[Article], settings: Settings,
+                     ticket: Ticket | None = None) -> tuple[list[Extraction], str]:
+    """Extractions for the articles, in order, and the extractor version that made them.
+
+    With a ticket, the batch's chunks join the workers' queue in the ticket's order (see BatchOrder).
+    """
+    from extractors.versions import VERSION
 
     texts = [a.text for a in articles]
-    pool = _workers(settings, len(texts))
+    with ticket or contextlib.nullcontext():
+        pool = _workers(settings, len(texts))
+        if pool is not None:
+            chunks = [texts[i: i + CHUNK] for i in range(0, len(texts), CHUNK)]
+            futures = [pool.submit(extract_texts, chunk, settings.spacy_model) for chunk in chunks]
     if pool is None:
-        return extract_texts(texts, settings.spacy_model), VERSION
-    chunks = [texts[i: i + CHUNK] for i in range(0, len(texts), CHUNK)]
+        with _in_process:
+            return extract_texts(texts, settings.spacy_model), VERSION
     try:
-        parts = list(pool.map(extract_texts, chunks, repeat(settings.spacy_model)))
+        parts = [f.result() for f in futures]
     except BrokenProcessPool:
         close_workers()     # a worker died (killed, out of memory): the next batch starts fresh ones
         raise
     return [e for part in parts for e in part], VERSION
+
+
+class BatchOrder:
+    """A run's batches, numbered as the flow submits them. With one batch being stored while the next
+    is extracted, their tasks start in whatever order their threads get going; each queues its chunks
+    for the workers in its number's turn, so the older batch finishes (and is stored) first rather than
+    both finishing together, late."""
+
+    def __init__(self, wait_s: float = 30.0) -> None:
+        self.wait_s = wait_s    # a batch whose task failed before its turn holds the next up no longer
+        self._issued = 0
+        self._next = 0
+        self._cond = threading.Condition()
+
+    def ticket(self) -> Ticket:
+        with self._cond:
+            number, self._issued = self._issued, self._issued + 1
+        return Ticket(self, number)
+
+    def _wait(self, number: int) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._next >= number, timeout=self.wait_s)
+
+    def _done(self, number: int) -> None:
+        with self._cond:
+            self._next = max(self._next, number + 1)
+            self._cond.notify_all()
+
+
+class Ticket:
+    """A batch's turn to queue its chunks: `with ticket:` waits for it and passes it on."""
+
+    def __init__(self, order: BatchOrder, number: int) -> None:
+        self.order, self.number = order, number
+
+    def __enter__(self) -> None:
+        self.order._wait(self.number)
+
+    def __exit__(self, *exc) -> None:
+        self.order._done(self.number)
 
 
 def extract_texts(texts: Sequence[str], model: str | None) -> list[Extraction]:
@@ -63,6 +112,11 @@ def extract_texts(texts: Sequence[str], model: str | None) -> list[Extraction]:
     from extractors.pipeline import extraction_from_doc
 
     return [extraction_from_doc(doc) for doc in pipeline(model).pipe(texts, batch_size=PIPE_BATCH)]
+
+
+def extracts_in_workers(settings: Settings) -> bool:
+    """Whether batches of PARALLEL_MIN or more articles go to worker processes."""
+    return settings.n_process > 1
 
 
 def worker_count() -> int:

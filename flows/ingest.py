@@ -3,7 +3,11 @@ new or changed articles in batches (a task per batch), and remember each feed's 
 articles are stored; feeds stream through in groups, so a corpus of any size runs in bounded memory."""
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from prefect import flow, task
@@ -13,7 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from extractors.records import Article
 from flows.config import Settings
 from flows.errors import FeedError
-from flows.extract import close_workers, extract_articles
+from flows.extract import BatchOrder, Ticket, close_workers, extract_articles, extracts_in_workers
 from flows.fetch import FetchPolicy, fetch_feed
 from flows.parse import ParsedFeed, parse_feed
 from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
@@ -102,10 +106,10 @@ def _honour_retry_after(exc: FeedError) -> None:
 
 
 @task(name="extract-and-store", cache_policy=NO_CACHE)
-def extract_and_store(articles: list[Article], settings: Settings) -> list[FoundDeal]:
+def extract_and_store(articles: list[Article], settings: Settings, ticket: Ticket | None = None) -> list[FoundDeal]:
     """Extract a batch and store it with its articles in one transaction; return the deals found."""
-    extractions, version = extract_articles(articles, settings)
-    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+    extractions, version = extract_articles(articles, settings, ticket)
+    with _database(settings) as db:
         writes.save_articles(db, articles, extractions, version)
     return [FoundDeal(d.company, d.deal_type, d.amount, d.currency, a.url)
             for a, e in zip(articles, extractions) for d in e.deals]
@@ -139,7 +143,7 @@ def _counts(summary: RunSummary) -> dict:
 def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
     """Feeds in groups of fetch_workers, fetched concurrently; the next group downloads while this
     one's articles are extracted and stored, so memory holds two groups and a batch, never the corpus."""
-    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+    with _database(settings) as db:
         states = {s: reads.feed_state(db, s) for s in sources}
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_bytes=settings.max_feed_bytes,
                          allow_private=settings.allow_private)
@@ -175,6 +179,12 @@ class _Stream:
         self.stored = 0
         self.unrecorded: list[tuple[FeedOutcome, int]] = []   # feed, and `queued` after its articles
         self.read = 0
+        # Batches submitted and not yet collected. With worker processes, one more batch is queued
+        # behind the one being extracted, so the workers go on while a batch is stored and the next
+        # feeds are parsed; in-process extraction (one core) gains nothing from that and runs one.
+        self.inflight: deque[tuple[object, int]] = deque()
+        self.ahead = 1 if extracts_in_workers(settings) else 0
+        self.order = BatchOrder()
 
     def add(self, outcomes: list[FeedOutcome]) -> None:
         fresh = []
@@ -198,14 +208,23 @@ class _Stream:
     def flush(self) -> None:
         while self.pending:
             self._store(self.settings.batch_size)
+        while self.inflight:
+            self._collect()
         self._record()
 
     def _store(self, size: int) -> None:
         batch, self.pending = self.pending[:size], self.pending[size:]
-        found = extract_and_store(batch, self.settings)
+        self.inflight.append((extract_and_store.submit(batch, self.settings, self.order.ticket()), len(batch)))
+        while len(self.inflight) > self.ahead:
+            self._collect()
+
+    def _collect(self) -> None:
+        """Wait for the oldest batch in flight: batches are counted as stored in the order they came."""
+        future, size = self.inflight.popleft()
+        found = future.result()
         self.summary.found.extend(found)
         self.summary.deals += len(found)
-        self.stored += len(batch)
+        self.stored += size
         progress(f"extracted {self.stored}/{self.queued} articles ({self.read}/{self.feeds} feeds read)")
 
     def _record(self) -> None:
@@ -213,7 +232,7 @@ class _Stream:
         if not ready:
             return
         self.unrecorded = self.unrecorded[len(ready):]
-        with Database(self.settings.db_path, lock_wait_s=self.settings.lock_wait_s) as db:
+        with _database(self.settings) as db:
             for o in ready:
                 writes.record_feed(db, o.source, status=o.status, error=o.error, http_status=o.http_status,
                                    title=o.parsed.title if o.parsed else None, etag=o.etag,
@@ -225,6 +244,17 @@ class _Stream:
                 self.summary.feeds_not_modified += 1
             else:
                 self.summary.failures.append((o.source, o.error or "failed"))
+
+
+# One batch is stored while the next is extracted, in another thread: the run's own connections take
+# turns, so two batches never race their upserts (DuckDB would refuse one as a transaction conflict).
+_db_turn = threading.Lock()
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    with _db_turn, Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+        yield db
 
 
 def _outcome(source: str, future) -> FeedOutcome:
@@ -239,7 +269,7 @@ def _outcome(source: str, future) -> FeedOutcome:
 def _content_hashes(articles: list[Article], settings: Settings) -> dict[str, str]:
     if not articles:
         return {}
-    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
+    with _database(settings) as db:
         return reads.content_hashes(db, (a.article_id for a in articles))
 
 

@@ -11,8 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +19,7 @@ from prefect import flow
 
 from flows.config import Settings, load_settings, quiet_prefect
 from flows.errors import DealwireError
+from flows.prefect_api import api_healthy, stop_process
 
 FLOW_NAME = "dealwire-run"
 DEPLOYMENT_NAME = "scheduled"
@@ -80,7 +79,7 @@ def local_server(port: int, log_dir: Path) -> Iterator[str]:
     A Prefect server already answering on that port is used as it is (and left running).
     """
     api = f"http://127.0.0.1:{port}/api"
-    if _healthy(api):
+    if api_healthy(api):
         print(f"Using the Prefect server already running at {api}", file=sys.stderr)
         yield api
         return
@@ -106,21 +105,13 @@ def local_server(port: int, log_dir: Path) -> Iterator[str]:
 
 def _wait_healthy(api: str, server: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while not _healthy(api):
+    while not api_healthy(api):
         if server.poll() is not None or time.monotonic() > deadline:
             raise DealwireError(
                 f"could not start a local Prefect server (see {log_path}). Start one yourself in another "
                 f"terminal with `.venv/bin/prefect server start`, then run "
                 f"`PREFECT_API_URL=http://127.0.0.1:4200/api .venv/bin/dealwire serve ...`")
         time.sleep(0.5)
-
-
-def _healthy(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 def _port_taken(port: int) -> bool:
@@ -132,9 +123,4 @@ def _stop(server: subprocess.Popen) -> None:
     if server.poll() is not None:
         return
     print("Stopping the local Prefect server ...", file=sys.stderr, flush=True)
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    stop_process(server, timeout_s=20)

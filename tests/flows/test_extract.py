@@ -1,6 +1,8 @@
 """Extraction in worker processes gives exactly what the pipeline gives in this process."""
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 from extractors.records import Article
@@ -29,3 +31,29 @@ def test_a_small_batch_starts_no_workers(tmp_path):
     settings = replace(local_settings(tmp_path / "db.duckdb"), n_process=2)
     extract.extract_articles(articles(2), settings)
     assert extract.worker_count() == 0
+
+
+def test_batches_queue_for_the_workers_in_the_order_they_were_numbered():
+    order, entered = extract.BatchOrder(), []
+    tickets = [order.ticket() for _ in range(4)]
+
+    def queue(ticket):
+        with ticket:
+            entered.append(ticket.number)
+
+    threads = [threading.Thread(target=queue, args=(t,)) for t in reversed(tickets)]   # the newest starts first
+    for t in threads:
+        t.start()
+        time.sleep(0.02)
+    for t in threads:
+        t.join(5)
+    assert entered == [0, 1, 2, 3]
+
+
+def test_a_ticket_never_used_holds_the_next_one_up_only_for_a_while():
+    order = extract.BatchOrder(wait_s=0.2)
+    order.ticket()                     # its batch failed before queueing anything
+    started = time.monotonic()
+    with order.ticket():
+        waited = time.monotonic() - started
+    assert 0.15 <= waited < 2

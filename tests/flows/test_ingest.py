@@ -224,3 +224,23 @@ def test_feeds_streamed_in_groups_store_what_one_group_stores(feed_server, tmp_p
     assert (summary.feeds_ok, summary.articles_new) == (3, 3)
     assert row_counts(streamed) == row_counts(whole)
     assert [feed_row(streamed, u)[3] for u in urls] == ['"1"', '"2"', None]
+
+
+def test_batches_in_flight_in_worker_processes_store_what_one_process_stores(tmp_path):
+    """Two batches at a time (one storing while the next is extracted by two workers), several feeds."""
+    from flows.extract import PARALLEL_MIN
+    from tests.ops.conftest import long_feed
+
+    paths = []
+    for n, body in enumerate((long_feed(90), long_feed(150))):
+        paths.append(tmp_path / f"feed-{n}.xml")
+        paths[-1].write_bytes(body)
+    workers = replace(local_settings(tmp_path / "workers.duckdb"), n_process=2, batch_size=PARALLEL_MIN,
+                      fetch_workers=1)
+    summary = ingest([str(p) for p in paths], workers)
+    alone = local_settings(tmp_path / "alone.duckdb")
+    ingest([str(p) for p in paths], alone)
+    assert summary.articles_new == 150 and summary.feeds_ok == 2
+    assert row_counts(workers) == row_counts(alone)
+    assert query(workers, "SELECT count(*) FROM deals") == query(alone, "SELECT count(*) FROM deals")
+    assert [r[0] for r in query(workers, "SELECT last_status FROM feeds ORDER BY feed_url")] == ["ok", "ok"]

@@ -5,12 +5,14 @@ and all its descendants (spaCy workers, Prefect's ephemeral server), summed, sam
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,19 +45,32 @@ def time_nlp_pipe(texts: list[str], n_process: int = 1, batch_size: int = 64) ->
     (spaCy's own n_process cannot run this pipeline: it sends Docs back with user_data that msgpack
     refuses, which is why dealwire's workers return Extraction records.)
     """
-    global _NLP
     started = time.perf_counter()
     from extractors import load_pipeline
 
     nlp = load_pipeline()
     loaded = time.perf_counter()
+    return _time_pipe(nlp, texts, n_process, batch_size), loaded - started
+
+
+def time_model_alone(texts: list[str], n_process: int = 1, batch_size: int = 64) -> float:
+    """Seconds for the base spaCy model alone (no dealwire components), in the ceiling's process setup."""
+    from extractors.pipeline import _load_base
+
+    return _time_pipe(_load_base(None), texts, n_process, batch_size)
+
+
+def _time_pipe(nlp, texts: list[str], n_process: int, batch_size: int) -> float:
+    global _NLP
+    started = time.perf_counter()
     if n_process <= 1:
         list(nlp.pipe(texts, batch_size=batch_size))
-        return time.perf_counter() - loaded, loaded - started
+        return time.perf_counter() - started
     _NLP = nlp
     with multiprocessing.get_context("fork").Pool(n_process) as pool:
         pool.map(_pipe_share, [(texts[i::n_process], batch_size) for i in range(n_process)])
-    return time.perf_counter() - loaded, loaded - started
+    _NLP = None
+    return time.perf_counter() - started
 
 
 _NLP = None
@@ -64,16 +79,6 @@ _NLP = None
 def _pipe_share(args: tuple[list[str], int]) -> int:
     texts, batch_size = args
     return sum(1 for _ in _NLP.pipe(texts, batch_size=batch_size))
-
-
-def time_model_alone(texts: list[str], batch_size: int = 64) -> float:
-    """Seconds for the base spaCy model alone (no dealwire components) over the same texts."""
-    from extractors.pipeline import _load_base
-
-    nlp = _load_base(None)
-    started = time.perf_counter()
-    list(nlp.pipe(texts, batch_size=batch_size))
-    return time.perf_counter() - started
 
 
 def dealwire(*args: str, env: dict[str, str] | None = None) -> Run:
@@ -91,6 +96,21 @@ def dealwire(*args: str, env: dict[str, str] | None = None) -> Run:
         out.seek(0), err.seek(0)
         return Run(argv, seconds, proc.returncode, out.read(), err.read(),
                    tree_peak / 1024, single_peak / 1024)
+
+
+@contextlib.contextmanager
+def running_prefect_server() -> Iterator[str]:
+    """A Prefect server that outlives the commands run against it, as `dealwire serve` or a
+    `prefect server start` gives an operator; yields its API URL."""
+    from flows.prefect_api import EphemeralServer
+
+    server = EphemeralServer()
+    server.start()
+    try:
+        server.wait_until_healthy(120)
+        yield server.api_url
+    finally:
+        server.stop()
 
 
 def child_env() -> dict[str, str]:

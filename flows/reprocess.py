@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +18,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from extractors.records import Article, Extraction
 from flows.config import Settings
 from flows.errors import ArticleError, UsageError
-from flows.extract import extract_articles
+from flows.extract import BatchOrder, Ticket, extract_articles, extracts_in_workers
 from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
 from storage import reads, writes
 from storage.db import Database
@@ -88,14 +88,7 @@ def reprocess_articles(scope: str, settings: Settings) -> ReprocessSummary:
                 writes.update_run(db, summary.run_id, last_article_id=after)
             progress(f"resuming the interrupted `reprocess --all` after article {after}")
         try:
-            while batch := _next_batch(settings, stale_for, after):
-                result = reprocess_batch(batch, settings, summary.run_id, done=summary.articles,
-                                         totals=summary.changes)
-                summary.articles += len(batch)
-                summary.deals_after += result.deals_after
-                summary.changes = result.totals
-                after = batch[-1].article_id
-                progress(f"reprocessed {summary.articles}/{total} articles")
+            _pass(settings, stale_for, after, summary, total)
         except BaseException as exc:
             finish_run(settings, summary.run_id, "failed", error=failure_reason(exc))
             raise
@@ -103,6 +96,27 @@ def reprocess_articles(scope: str, settings: Settings) -> ReprocessSummary:
                    deals_found=summary.deals_after, reprocess_changes=json.dumps(summary.changes, sort_keys=True))
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _pass(settings: Settings, stale_for: str | None, after: str | None, summary: ReprocessSummary, total: int) -> None:
+    """Batch after batch, stored in order by this thread; with worker processes the next batch is
+    extracted while this one is stored, so the workers never wait for the database."""
+    ahead = 1 if extracts_in_workers(settings) else 0
+    order = BatchOrder()
+    in_flight: deque[tuple[list[Article], object]] = deque()
+    batch = _next_batch(settings, stale_for, after)
+    while batch or in_flight:
+        if batch:
+            in_flight.append((batch, extract_batch.submit(batch, settings, order.ticket())))
+            batch = _next_batch(settings, stale_for, batch[-1].article_id)
+        if in_flight and (not batch or len(in_flight) > ahead):
+            stored, future = in_flight.popleft()
+            result = replace_batch(stored, future.result(), settings, summary.run_id, summary.articles,
+                                   summary.changes)
+            summary.articles += len(stored)
+            summary.deals_after += result.deals_after
+            summary.changes = result.totals
+            progress(f"reprocessed {summary.articles}/{total} articles")
 
 
 def resume_point(db: Database, version: str) -> str | None:
@@ -134,6 +148,25 @@ def reprocess_batch(articles: list[Article], settings: Settings, run_id: str, do
                     totals: dict[str, dict[str, int]] | None = None) -> BatchResult:
     """Re-extract a batch and replace its rows; the run's progress (done + this batch) commits with them."""
     extractions, version = extract_articles(articles, settings)
+    return _replace(articles, extractions, version, settings, run_id, done, totals)
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extract_batch(articles: list[Article], settings: Settings, ticket: Ticket | None = None
+                  ) -> tuple[list[Extraction], str]:
+    """The extractions of a batch and their extractor version; run ahead of the batch being stored."""
+    return extract_articles(articles, settings, ticket)
+
+
+@task(name="replace-batch", cache_policy=NO_CACHE)
+def replace_batch(articles: list[Article], extracted: tuple[list[Extraction], str], settings: Settings, run_id: str,
+                  done: int, totals: dict[str, dict[str, int]]) -> BatchResult:
+    """Replace a batch's rows with extractions made by extract_batch, with the run's progress."""
+    return _replace(articles, *extracted, settings, run_id, done, totals)
+
+
+def _replace(articles: list[Article], extractions: list[Extraction], version: str, settings: Settings, run_id: str,
+             done: int, totals: dict[str, dict[str, int]] | None) -> BatchResult:
     ids = [a.article_id for a in articles]
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
         old = reads.deal_rows(db, ids)

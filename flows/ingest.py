@@ -4,6 +4,7 @@ articles are stored; feeds stream through in groups, so a corpus of any size run
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
 from collections import deque
@@ -34,6 +35,7 @@ class FeedOutcome:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    body_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ def _transient(task, task_run, state) -> bool:
 
 
 @task(name="fetch-feed", cache_policy=NO_CACHE, retry_condition_fn=_transient)
-def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, policy: FetchPolicy) -> FeedOutcome:
+def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, body_sha256: str | None,
+                    policy: FetchPolicy) -> FeedOutcome:
+    """Fetch a feed and parse it, unless the server says it is not modified or sends the very bytes
+    whose articles the last run stored (many feeds, and every local file, have no validators)."""
     try:
         result = fetch_feed(source, etag=etag, last_modified=last_modified, policy=policy)
     except FeedError as exc:
@@ -84,9 +89,13 @@ def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, po
     if result.not_modified:
         return FeedOutcome(source, "not_modified", http_status=result.status_code, etag=result.etag,
                            last_modified=result.last_modified)
+    digest = hashlib.sha256(result.content).hexdigest()
+    if digest == body_sha256:
+        return FeedOutcome(source, "not_modified", http_status=result.status_code or None, etag=result.etag,
+                           last_modified=result.last_modified, body_sha256=digest)
     parsed = parse_feed(result.content, feed_url=source, base_url=result.final_url, headers=result.headers)
     return FeedOutcome(source, "ok", parsed=parsed, http_status=result.status_code or None,
-                       error=parsed.warning, etag=result.etag, last_modified=result.last_modified)
+                       error=parsed.warning, etag=result.etag, last_modified=result.last_modified, body_sha256=digest)
 
 
 # A server's Retry-After (429, 503) is waited out before Prefect's own retry, up to this long: longer
@@ -236,7 +245,8 @@ class _Stream:
             for o in ready:
                 writes.record_feed(db, o.source, status=o.status, error=o.error, http_status=o.http_status,
                                    title=o.parsed.title if o.parsed else None, etag=o.etag,
-                                   last_modified=o.last_modified, entries=o.parsed.entries if o.parsed else None)
+                                   last_modified=o.last_modified, entries=o.parsed.entries if o.parsed else None,
+                                   body_sha256=o.body_sha256)
         for o in ready:
             if o.status == "ok":
                 self.summary.feeds_ok += 1

@@ -112,6 +112,14 @@ MIGRATIONS: list[tuple[str, str]] = [
             WHERE m.label = 'ORG' AND m.canonical IS NOT NULL GROUP BY m.canonical;
         """,
     ),
+    (
+        "0004_feed_body_hash",
+        """
+        -- sha-256 of the last feed body whose articles were all stored: the same bytes next time are
+        -- not parsed again (last_status not_modified), for feeds that send no ETag or Last-Modified
+        ALTER TABLE feeds ADD COLUMN body_sha256 VARCHAR;
+        """,
+    ),
 ]
 
 

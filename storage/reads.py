@@ -9,10 +9,11 @@ from storage.db import Database
 _ARTICLE_COLUMNS = "article_id, feed_url, url, guid, title, author, published_at, content_hash, text"
 
 
-def feed_state(db: Database, feed_url: str) -> tuple[str | None, str | None]:
-    """The validators remembered for conditional GET: (etag, last_modified)."""
-    row = db.con.execute("SELECT etag, last_modified FROM feeds WHERE feed_url = ?", [feed_url]).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+def feed_state(db: Database, feed_url: str) -> tuple[str | None, str | None, str | None]:
+    """What the last complete fetch left to compare with: (etag, last_modified, body_sha256)."""
+    row = db.con.execute("SELECT etag, last_modified, body_sha256 FROM feeds WHERE feed_url = ?",
+                         [feed_url]).fetchone()
+    return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
 def content_hashes(db: Database, article_ids: Iterable[str]) -> dict[str, str]:

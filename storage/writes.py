@@ -18,15 +18,15 @@ def deal_id(article_id: str, deal: Deal) -> str:
 
 def record_feed(db: Database, feed_url: str, *, status: str, error: str | None = None, title: str | None = None,
                 etag: str | None = None, last_modified: str | None = None, http_status: int | None = None,
-                entries: int | None = None) -> None:
+                entries: int | None = None, body_sha256: str | None = None) -> None:
     """Remember how the last fetch of a feed went; failures count up until the next success."""
     ok = status in ("ok", "not_modified")
     db.con.execute(
         """
         INSERT INTO feeds (feed_url, title, etag, last_modified, last_fetched_at, last_status, last_error,
-                           last_http_status, consecutive_failures, last_ok_at, entries_seen)
+                           last_http_status, consecutive_failures, last_ok_at, entries_seen, body_sha256)
         VALUES ($url, $title, $etag, $lm, now(), $status, $error, $http, CASE WHEN $ok THEN 0 ELSE 1 END,
-                CASE WHEN $ok THEN now() END, $entries)
+                CASE WHEN $ok THEN now() END, $entries, CASE WHEN $ok THEN $body END)
         ON CONFLICT (feed_url) DO UPDATE SET
             title = coalesce(excluded.title, feeds.title),
             etag = CASE WHEN $ok THEN coalesce(excluded.etag, feeds.etag) ELSE feeds.etag END,
@@ -37,10 +37,11 @@ def record_feed(db: Database, feed_url: str, *, status: str, error: str | None =
             last_http_status = excluded.last_http_status,
             consecutive_failures = CASE WHEN $ok THEN 0 ELSE feeds.consecutive_failures + 1 END,
             last_ok_at = CASE WHEN $ok THEN excluded.last_ok_at ELSE feeds.last_ok_at END,
-            entries_seen = coalesce(excluded.entries_seen, feeds.entries_seen)
+            entries_seen = coalesce(excluded.entries_seen, feeds.entries_seen),
+            body_sha256 = CASE WHEN $ok THEN coalesce(excluded.body_sha256, feeds.body_sha256) ELSE feeds.body_sha256 END
         """,
         {"url": feed_url, "title": title, "etag": etag, "lm": last_modified, "status": status, "error": error,
-         "http": http_status, "ok": ok, "entries": entries},
+         "http": http_status, "ok": ok, "entries": entries, "body": body_sha256},
     )
 
 

@@ -63,6 +63,27 @@ def test_second_run_gets_a_304_and_adds_nothing(feed_server, settings):
     assert feed_row(settings, url)[0] == "not_modified"
 
 
+def test_a_feed_that_sends_the_same_bytes_again_is_not_parsed_again(feed_server, settings):
+    url = feed_server.route("/plain", body=rss(STORY_A, STORY_B))      # no ETag, no Last-Modified
+    ingest([url], settings)
+    before = row_counts(settings)
+    summary = ingest([url], settings)
+    assert feed_server.hits["/plain"] == 2
+    assert (summary.feeds_not_modified, summary.articles_new, summary.articles_unchanged) == (1, 0, 0)
+    assert row_counts(settings) == before
+    assert feed_row(settings, url)[0] == "not_modified"
+
+
+def test_a_local_file_is_read_again_once_it_changes(tmp_path, settings):
+    path = tmp_path / "feed.xml"
+    path.write_bytes(rss(STORY_A))
+    ingest([str(path)], settings)
+    assert ingest([str(path)], settings).feeds_not_modified == 1
+    path.write_bytes(rss(STORY_A, STORY_B))
+    summary = ingest([str(path)], settings)
+    assert (summary.feeds_ok, summary.articles_new, summary.articles_unchanged) == (1, 1, 1)
+
+
 def ingest_then_change_story_a(feed_server, settings, watched: str):
     """Ingest stories A and B, then again after A's text changed: (watched row before, after, summary)."""
     url = feed_server.route("/feed", body=rss(STORY_A, STORY_B), etag='"v1"')

@@ -102,8 +102,10 @@ def dealwire(*args: str, env: dict[str, str] | None = None) -> Run:
 def running_prefect_server() -> Iterator[str]:
     """A Prefect server that outlives the commands run against it, as `dealwire serve` or a
     `prefect server start` gives an operator; yields its API URL."""
+    from flows.config import quiet_prefect
     from flows.prefect_api import EphemeralServer
 
+    quiet_prefect()     # as the CLI does before it starts one: no telemetry, no server log noise
     server = EphemeralServer()
     server.start()
     try:

@@ -95,16 +95,19 @@ def prefect_api() -> Iterator[PrefectAPI]:
     # Stopped at exit, after Prefect's own exit hooks have sent the run's last logs and events to it
     # (they run before atexit's), which is when Prefect stops its own ephemeral server too.
     atexit.register(server.stop)
-    from prefect.settings import (PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
-                                  temporary_settings)
+    import prefect.context
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
     if PREFECT_API_URL.value():
         server.stop()
         yield PrefectAPI()
         return
+    # For the rest of this process, in every thread: Prefect's background threads read the global
+    # settings, and one that found no URL there would start an ephemeral server of its own.
+    os.environ["PREFECT_API_URL"] = server.api_url
+    prefect.context.refresh_global_settings_context()
     timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() or DEFAULT_STARTUP_TIMEOUT_S)
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        yield PrefectAPI(server, timeout)
+    yield PrefectAPI(server, timeout)
 
 
 def api_healthy(api: str) -> bool:

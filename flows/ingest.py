@@ -151,7 +151,7 @@ def _counts(summary: RunSummary) -> dict:
 
 def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
     """Feeds in groups of fetch_workers, fetched concurrently; the next group downloads while this
-    one's articles are extracted and stored, so memory holds two groups and a batch, never the corpus."""
+    one's articles are extracted and stored, so memory holds two groups and two batches, never the corpus."""
     with _database(settings) as db:
         states = {s: reads.feed_state(db, s) for s in sources}
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_bytes=settings.max_feed_bytes,

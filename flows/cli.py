@@ -126,12 +126,12 @@ def _ingest(sources: list[str], settings) -> int:
     # The lock is taken here, before Prefect and spaCy load, so a run that waits starts no flow run
     # and --no-wait fails at once; the flow takes it again (re-entrant) for runs a schedule starts.
     with exclusive_run(settings):
-        with _prefect() as api:
-            from flows.ingest import ingest
+        api = _prefect()
+        from flows.ingest import ingest
 
-            print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
-            api.ready()
-            summary = ingest(sources, settings)
+        print(f"Ingesting {len(sources)} feed(s) into {settings.db_path}", file=sys.stderr)
+        api.ready()
+        summary = ingest(sources, settings)
     print(f"feeds:    {summary.feeds_ok} fetched, {summary.feeds_not_modified} not modified, "
           f"{len(summary.failures)} failed")
     for feed, reason in summary.failures:
@@ -157,7 +157,8 @@ def cmd_reprocess(args) -> int:
     settings = _waiting(load_settings(args.config, args.db), args)
     from flows.runs import exclusive_run
 
-    with exclusive_run(settings), _prefect() as api:
+    with exclusive_run(settings):
+        api = _prefect()
         from flows.reprocess import reprocess_article, reprocess_articles
 
         api.ready()

@@ -18,7 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 from flows.errors import DealwireError
 
@@ -69,7 +68,7 @@ class EphemeralServer:
 
 
 class PrefectAPI:
-    """What the body of prefect_api() holds: `ready()` returns once the API answers."""
+    """What prefect_api() returns: `ready()` returns once the API answers."""
 
     def __init__(self, server: EphemeralServer | None = None, timeout_s: float = DEFAULT_STARTUP_TIMEOUT_S):
         self.server, self.timeout_s, self._ready = server, timeout_s, server is None
@@ -80,16 +79,14 @@ class PrefectAPI:
             self._ready = True
 
 
-@contextlib.contextmanager
-def prefect_api() -> Iterator[PrefectAPI]:
+def prefect_api() -> PrefectAPI:
     """The configured Prefect API, or an ephemeral server started now and stopped when this process exits.
 
-    Enter it before importing the flows, and call `ready()` just before the first flow call: the
-    server comes up during the imports. A PREFECT_API_URL from the environment or a profile wins.
+    Call it before importing the flows, and `ready()` just before the first flow call: the server
+    comes up during the imports. A PREFECT_API_URL from the environment or a profile wins.
     """
     if os.environ.get("PREFECT_API_URL"):
-        yield PrefectAPI()
-        return
+        return PrefectAPI()
     server = EphemeralServer()
     server.start()
     # Stopped at exit, after Prefect's own exit hooks have sent the run's last logs and events to it
@@ -100,14 +97,13 @@ def prefect_api() -> Iterator[PrefectAPI]:
 
     if PREFECT_API_URL.value():
         server.stop()
-        yield PrefectAPI()
-        return
+        return PrefectAPI()
     # For the rest of this process, in every thread: Prefect's background threads read the global
     # settings, and one that found no URL there would start an ephemeral server of its own.
     os.environ["PREFECT_API_URL"] = server.api_url
     prefect.context.refresh_global_settings_context()
     timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() or DEFAULT_STARTUP_TIMEOUT_S)
-    yield PrefectAPI(server, timeout)
+    return PrefectAPI(server, timeout)
 
 
 def api_healthy(api: str) -> bool:

@@ -58,7 +58,7 @@ def reprocess_article(ref: str, settings: Settings) -> ReprocessResult:
             raise ArticleError(ref, "not in the database (give an article_id or URL from the articles table)")
         run_id = start_run(settings, "reprocess", "article")
         try:
-            result = reprocess_batch([article], settings, run_id)
+            result = replace_batch([article], extract_batch([article], settings), settings, run_id, 0, {})
         except BaseException as exc:
             finish_run(settings, run_id, "failed", error=failure_reason(exc))
             raise
@@ -143,14 +143,6 @@ class BatchResult:
     version: str
 
 
-@task(name="reprocess-batch", cache_policy=NO_CACHE)
-def reprocess_batch(articles: list[Article], settings: Settings, run_id: str, done: int = 0,
-                    totals: dict[str, dict[str, int]] | None = None) -> BatchResult:
-    """Re-extract a batch and replace its rows; the run's progress (done + this batch) commits with them."""
-    extractions, version = extract_articles(articles, settings)
-    return _replace(articles, extractions, version, settings, run_id, done, totals)
-
-
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(articles: list[Article], settings: Settings, ticket: Ticket | None = None
                   ) -> tuple[list[Extraction], str]:
@@ -161,17 +153,14 @@ def extract_batch(articles: list[Article], settings: Settings, ticket: Ticket | 
 @task(name="replace-batch", cache_policy=NO_CACHE)
 def replace_batch(articles: list[Article], extracted: tuple[list[Extraction], str], settings: Settings, run_id: str,
                   done: int, totals: dict[str, dict[str, int]]) -> BatchResult:
-    """Replace a batch's rows with extractions made by extract_batch, with the run's progress."""
-    return _replace(articles, *extracted, settings, run_id, done, totals)
-
-
-def _replace(articles: list[Article], extractions: list[Extraction], version: str, settings: Settings, run_id: str,
-             done: int, totals: dict[str, dict[str, int]] | None) -> BatchResult:
+    """Replace a batch's rows with what extract_batch made of it; the run's progress (done + this batch)
+    commits with them."""
+    extractions, version = extracted
     ids = [a.article_id for a in articles]
     with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
         old = reads.deal_rows(db, ids)
         changes = diff_deals(old, new_deal_rows(ids, extractions))
-        cumulative = {t: Counter(c) for t, c in (totals or {}).items()}
+        cumulative = {t: Counter(c) for t, c in totals.items()}
         for deal_type, counter in changes.items():
             cumulative.setdefault(deal_type, Counter()).update(counter)
         writes.replace_extractions(db, ids, extractions, version, run_id=run_id, run_fields={

@@ -176,14 +176,14 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
                  and not _modifier(c)]
     if not companies:
         return []
-    types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies)
+    types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies) and not _in_history(text, m, cues)
                                          for p in cues.triggers.get(t, []) for m in p.finditer(text))]
     if not types and context is not None and context.deal_type in _CARRIED_TYPES and _RECEIPT.search(text):
         types = [context.deal_type]  # "Sakura Internet will receive up to ¥50.1 billion"
     if not types:
         return []
     amounts, valuation = _amounts(sent, cues)
-    if ((cues.history is not None and cues.history.search(text)) or _PAST_MONTH.match(text) or _past_year(sent)) \
+    if (_PAST_MONTH.match(text) or _past_year(sent)) \
             and not _present_tense_deal(sent):
         return []
     deal_type = _choose_type(types, sent, amounts)
@@ -243,6 +243,20 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
                     round=_round_after(sent, amount))
             for company, amount in pairs] + extra
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s")
+
+
+def _in_history(text: str, cue: re.Match, cues: Cues) -> bool:
+    """A deal cue in a clause that looks back ("which raised $50 million last year"), or in a sentence
+    that opens on the past ("Previously, ..."); the news in another clause of it stands."""
+    if cues.history is None:
+        return False
+    breaks = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    start = max(b for b in breaks if b <= cue.start())
+    end = min(b for b in breaks if b > cue.start())
+    return bool(cues.history.search(text, start, end) or cues.history.search(text, 0, breaks[1]))
 
 
 def _relative_builders(deal: Deal, sent: Span, companies: list[Span]) -> list[Deal]:

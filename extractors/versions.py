@@ -4,6 +4,6 @@ Apart from the components so that a run can record the version without importing
 
 COMPANIES = "companies.v2"
 MONEY = "money.v1"
-DEALS = "deals.v2"
+DEALS = "deals.v3"
 
 VERSION = "+".join((COMPANIES, MONEY, DEALS))

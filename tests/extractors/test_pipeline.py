@@ -164,3 +164,28 @@ def test_the_price_of_an_acquisition_is_its_amount(nlp):
 ])
 def test_everyday_words_of_general_news_make_no_deal(nlp, text):
     assert deals(nlp, text) == ()
+
+
+def test_history_in_another_clause_does_not_hide_the_news(nlp):
+    [deal] = deals(nlp, "Quillfern, which builds optical switches, has raised $60 million in a Series C round, "
+                        "twice what its backers paid a year ago.")
+    assert (deal.deal_type, deal.company, deal.amount) == ("funding_round", "Quillfern", 60_000_000)
+
+
+def test_history_in_the_deal_clause_is_no_new_deal(nlp):
+    assert deals(nlp, "Previously, Quillfern raised $20 million in a seed round.") == ()
+
+
+@pytest.mark.parametrize("text, deal_type", [
+    ("Orbitax Cloud has agreed to sell $400 million of convertible notes due 2031.", "debt_financing"),
+    ("Brightlattice Power signed a 12-year lease with Corvane Systems for 80 megawatts of capacity.", "supply_agreement"),
+    ("Corvane Systems and Tessel Labs signed a joint development agreement for optical engines.", "partnership"),
+])
+def test_business_news_phrasings_name_their_deal_type(nlp, text, deal_type):
+    assert deal_type in {d.deal_type for d in deals(nlp, text)}
+
+
+def test_talks_reported_by_people_familiar_are_rumored(nlp):
+    [deal] = deals(nlp, "Kestrelite Labs is finalizing a $90 million Series B round, according to two people "
+                        "who asked not to be identified.")
+    assert deal.status == "rumored"

@@ -20,8 +20,13 @@ _NAME_POS = {"PROPN"}
 _JOINERS = {"&", "-", "and", "of", "'s"}
 _DOMAIN_NAME = re.compile(r"[a-z][a-z0-9-]*\.[a-z]{2,}")  # "io.net": a lower-case name that is still a name
 _INSTITUTION_HEADS = {"Ministry", "Department", "Office", "Bureau", "Agency", "Commission", "University", "Bank"}
-# "SAN FRANCISCO --", "ROSELAND, N.J. --": a dateline names a place, never a company.
-_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]+(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)? (?:--|—|–)")
+# A dateline opens a line with a place in capitals, then perhaps a region, a date and a wire marker,
+# then a dash or colon: "ROSELAND, N.J. --", "AUSTIN, Texas, May 13, 2025 -", "TOKYO, Dec 2 (Wire) -",
+# "MUMBAI:". It names a place, never a company, and the name that follows is not part of it.
+_DATELINE = re.compile(r"""(?m)^(?P<place>[A-Z][A-Z.'’]+(?:[ /-][A-Z][A-Z.'’]*)*)
+    (?:,[ ]+[\w.'’]+(?:[ ][\w.'’]+){0,3}){0,4}
+    (?:[ ]*[(/][A-Za-z][A-Za-z ]{1,30}[)/])?
+    [ ]*(?:--|—|–|-|:)[ ]""", re.X)
 _LEADING_DROP = {"the", "a", "an", "its", "their", "rival", "rivals", "startup", "start-up"}
 
 
@@ -54,21 +59,27 @@ class CompanyFinder:
             if ent.label_ == "ORG" or (ent.label_ in _MISLABELS and self._looks_like_company(ent)):
                 candidates.append(ent)
         candidates.extend(self._from_syntax(doc))
-        candidates.extend(self._sentence_openers(doc))
+        candidates.extend(self._sentence_openers(doc, self._datelines(doc)))
         candidates.extend(self._coordinated(doc, candidates))
         candidates.extend(_after_lead_cue(doc, candidates))
-        datelines = _datelines(doc)
+        datelines = self._datelines(doc)
         spans = []
         for candidate in candidates:
-            for span in self._split_list(candidate):
+            candidate = _after_dateline(candidate, datelines)
+            for span in self._split_list(candidate) if len(candidate) else ():
                 span = self._trim(span)
-                if span is not None and self._acceptable(span) and span.start_char not in datelines:
+                if span is not None and self._acceptable(span):
                     spans.append(span)
         spans = _longest_first(spans + self._short_forms(doc, spans))
         doc.spans["companies"] = self._resolve(doc, spans)
         return doc
 
     # -- candidates ---------------------------------------------------------------------------
+    def _datelines(self, doc: Doc) -> list[tuple[int, int]]:
+        """Character ranges of datelines; a known company in capitals before a colon ("AMD: ...") is not one."""
+        return [(m.start(), m.end()) for m in _DATELINE.finditer(doc.text)
+                if _fold(m.group("place")) not in self.known_folded]
+
     def _looks_like_company(self, span: Span) -> bool:
         text = span.text
         if span.ent_id_ or _fold(text) in self.known_folded:
@@ -89,7 +100,7 @@ class CompanyFinder:
                 found.append(span)
         return found
 
-    def _sentence_openers(self, doc: Doc) -> list[Span]:
+    def _sentence_openers(self, doc: Doc, datelines: list[tuple[int, int]]) -> list[Span]:
         """"io.net, a startup that ...": a short opener described as a company, whatever its casing."""
         found = []
         for sent in doc.sents:
@@ -97,6 +108,8 @@ class CompanyFinder:
             dash = next((t.i for t in sent[:10] if t.text in ("--", "—", "–")), None)
             if dash is not None:
                 first = dash + 1  # after a dateline: "SAN FRANCISCO -- io.net, a startup ..."
+            while first < sent.end and any(start <= doc[first].idx < end for start, end in datelines):
+                first += 1
             for size in (1, 2, 3):
                 if first + size + 2 >= sent.end or doc[first + size].text != ",":
                     continue
@@ -269,9 +282,13 @@ def _item_label_list(doc: Doc, i: int) -> bool:
     return j > i + 1 and j < len(doc) and doc[j].text == ":"
 
 
-def _datelines(doc: Doc) -> set[int]:
-    """Start offsets of characters that lie in a dateline."""
-    return {i for m in _DATELINE.finditer(doc.text) for i in range(m.start(), m.end())}
+def _after_dateline(span: Span, datelines: list[tuple[int, int]]) -> Span:
+    """The part of a span after any dateline it overlaps ("STOCKHOLM - Brookfield" -> "Brookfield");
+    empty when the span lies within one."""
+    start = span.start
+    while start < span.end and any(begin <= span.doc[start].idx < end for begin, end in datelines):
+        start += 1
+    return span if start == span.start else Span(span.doc, start, span.end, label=span.label, kb_id=span.kb_id)
 
 
 def _name_runs(doc: Doc):

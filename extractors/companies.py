@@ -118,7 +118,7 @@ class CompanyFinder:
                 if follow[0].lower_ in ("a", "an", "the") and any(
                         t.lower_ in self.descriptors or t.lemma_.lower() in self.descriptors for t in follow):
                     # The description decides, whatever the model labelled the name (it calls many startups people).
-                    if not any(t.ent_type_ in ("DATE", "TIME") for t in head) and not head[0].is_stop:
+                    if not any(t.ent_type_ in ("DATE", "TIME") for t in head) and _could_be_name(head):
                         found.append(head)
                 break
         return found
@@ -189,7 +189,7 @@ class CompanyFinder:
             span = span.doc[span.start:cut]
         parts, start = [], span.start
         for tok in span:
-            if tok.text == "," or (tok.lower_ == "and" and tok.i + 1 < span.end and tok.nbor().text[:1].isupper()
+            if tok.text == "," and not (tok.i + 1 < span.end and tok.nbor().lower_ in LEGAL_SUFFIXES) or (tok.lower_ == "and" and tok.i + 1 < span.end and tok.nbor().text[:1].isupper()
                                    and tok.i > span.start and tok.nbor(-1).text[:1].isupper()):
                 if tok.i > start:
                     parts.append(span.doc[start:tok.i])
@@ -222,10 +222,15 @@ class CompanyFinder:
             return False
         if not any(c.isupper() or c.isdigit() for c in text) and not _DOMAIN_NAME.fullmatch(text):
             return False  # lower-case words are not names, but domain-style names are ("io.net")
+        if text not in self.known and (span[0].is_lower or _inside_compound(span)) and \
+                not _DOMAIN_NAME.fullmatch(text):
+            return False  # "gigawatt-scale AI", "a modular AI data center": words, though they spell a name
         if _fold(text) in self.known_folded:
             return True
         if all(t.text.casefold() in self.never or t.is_punct or t.is_digit for t in span):
             return False
+        if all(t.text.casefold() in self.suffixes or t.lower_ in LEGAL_SUFFIXES for t in span):
+            return False  # "Networks", "Inc.": the end of a name is not a name
         doc = span.doc
         if span.start > 0 and doc[span.start - 1].lower_ == "the" and span.end < len(doc) and \
                 doc[span.end].lower_ in self.descriptors:
@@ -260,6 +265,18 @@ class CompanyFinder:
                 display[identity] = span.text
         return [Span(doc, span.start, span.end, label="ORG", kb_id=display[identity], span_id=identity)
                 for span, identity in zip(spans, identities)]
+
+
+def _could_be_name(head: Span) -> bool:
+    """"Alongside the equity, ...", "Separately, ...": an adverbial opener is not a name."""
+    return head[0].pos_ not in ("ADP", "ADV", "SCONJ", "CCONJ", "VERB", "DET", "PRON") and \
+        not any(t.is_stop and t.is_lower for t in head)
+
+
+def _inside_compound(span: Span) -> bool:
+    """The span starts within a hyphenated word ("gigawatt-scale AI")."""
+    doc, i = span.doc, span.start
+    return i >= 2 and doc[i - 1].text in ("-", "–") and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_
 
 
 def _opens_item(span: Span) -> bool:

@@ -51,6 +51,10 @@ class CompanyFinder:
         self.suffixes = {w.casefold() for w in lexicon.get("company_suffixes", {}).get("words", [])}
         self.descriptors = {w.casefold() for w in lexicon.get("company_descriptors", {}).get("words", [])}
         self.subject_verbs = {w.casefold() for w in lexicon.get("company_subject_verbs", {}).get("words", [])}
+        self.titles = {w.casefold() for w in lexicon.get("person_titles", {}).get("words", [])}
+        self.outlets = {_fold(_no_article(w)) for w in lexicon.get("news_outlets", {}).get("words", [])}
+        self.outlet_nouns = {w.casefold() for w in lexicon.get("outlet_descriptors", {}).get("words", [])}
+        self.reported_then = set(lexicon.get("outlet_cues", {}).get("reported_then", []))
         return self
 
     def __call__(self, doc: Doc) -> Doc:
@@ -70,7 +74,10 @@ class CompanyFinder:
                 span = self._trim(span)
                 if span is not None and self._acceptable(span):
                     spans.append(span)
+        not_companies = self._people(doc, spans) | self._outlets(doc, spans)
+        spans = [s for s in spans if not self._named_in(s, not_companies)]
         spans = _longest_first(spans + self._short_forms(doc, spans))
+        spans = [s for s in spans if not self._named_in(s, not_companies)]
         doc.spans["companies"] = self._resolve(doc, spans)
         return doc
 
@@ -197,6 +204,63 @@ class CompanyFinder:
         if start < span.end:
             parts.append(span.doc[start:span.end])
         return parts if len(parts) > 1 else [span]
+
+    # -- people and publications ---------------------------------------------------------------
+    def _named_in(self, span: Span, names: set[str]) -> bool:
+        """The span is one of these people or publications, and not a name known to be a company."""
+        return _fold(_no_article(span.text)) in names and _fold(span.text) not in self.known_folded
+
+    def _people(self, doc: Doc, found: list[Span]) -> set[str]:
+        """Folded names of people, and their surnames alone: whoever a title introduces ("chief executive
+        Sam Altman", "Wes Cummins, the chairman"), or the model calls a person in two or more words and
+        nothing else in the article shows to be a company ("Robert Bosch, Infineon and NXP")."""
+        people = []
+        for start, end in _title_runs(doc):
+            span = doc[start:end]
+            while len(span) > 1 and self._title_before(span[:1], 1):
+                span = span[1:]  # "Chancellor Olaf Scholz": the title is not part of the name
+            if self._title_before(span, 2) or self._title_before(span, 1) or self._role_after(span):
+                people.append(span)
+        companies = {_fold(span.text) for span in found}
+        people += [e for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and _fold(e.text) not in companies]
+        names = set()
+        for span in people:
+            if span[-1].text.casefold() in self.suffixes or _fold(span.text) in self.known_folded:
+                continue  # "Harbrook Compute": the model calls many startups people
+            names.add(_fold(span.text))
+            if len(span) > 1:
+                names.add(_fold(span[-1].text))
+        return names
+
+    def _title_before(self, span: Span, size: int) -> bool:
+        words = span.doc[max(0, span.start - size): span.start]
+        return len(words) == size and " ".join(t.lower_ for t in words) in self.titles
+
+    def _role_after(self, span: Span) -> bool:
+        """"Wes Cummins, the chairman and chief executive, said"."""
+        after = span.doc[span.end: span.end + 4]
+        if len(after) < 2 or after[0].text != ",":
+            return False
+        words = after[2:] if after[1].lower_ in ("the", "its", "a", "an", "his", "her", "their") else after[1:]
+        return any(" ".join(t.lower_ for t in words[:size]) in self.titles for size in (1, 2, 3))
+
+    def _outlets(self, doc: Doc, found: list[Span]) -> set[str]:
+        """Folded names of publications: known ones, and any the article cites as a source ("X reported
+        that", "a X report", "the news site X", "according to X")."""
+        names = set(self.outlets)
+        for span in found:
+            before, after = doc[max(0, span.start - 3): span.start], doc[span.end: span.end + 3]
+            reported = len(after) >= 2 and after[0].lower_ in ("reported", "reports") and \
+                after[1].lower_ in self.reported_then or \
+                len(after) >= 2 and after[0].lower_ in ("first", "previously", "earlier") and \
+                after[1].lower_ == "reported"
+            report = len(after) >= 1 and after[0].lower_ in ("report", "reports") and \
+                len(before) >= 1 and before[-1].lower_ in ("a", "the", "an")
+            described = any(" ".join(t.lower_ for t in before[i:]) in self.outlet_nouns for i in range(len(before))) \
+                or len(after) >= 1 and after[0].lower_ in self.outlet_nouns
+            if (reported or report or described) and span[-1].text.casefold() not in self.suffixes:
+                names.add(_fold(_no_article(span.text)))
+        return names
 
     # -- cleaning -----------------------------------------------------------------------------
     def _trim(self, span: Span) -> Span | None:
@@ -368,6 +432,10 @@ def _longest_first(spans: list[Span]) -> list[Span]:
             chosen.append(span)
             taken.update(range(span.start, span.end))
     return sorted(chosen, key=lambda s: s.start)
+
+
+def _no_article(text: str) -> str:
+    return text[4:] if text[:4].casefold() == "the " else text
 
 
 def _fold(text: str) -> str:

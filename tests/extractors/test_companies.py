@@ -38,3 +38,27 @@ def test_legal_suffix_after_a_comma_stays_with_the_name(nlp):
 
 def test_unit_after_a_number_is_not_a_company(nlp):
     assert "MW" not in companies(nlp, "The first 150 MW phase of the Orbitax campus opens in 2027.")
+
+
+def test_person_introduced_by_a_title_is_not_a_company_even_by_surname(nlp):
+    found = companies(nlp, "Orbitax Labs chief executive Mara Quentell said demand was strong. "
+                           "Quentell said Orbitax Labs would raise $40 million.")
+    assert "Orbitax Labs" in found and "Quentell" not in found and "Mara Quentell" not in found
+
+
+def test_startup_the_model_calls_a_person_stays_a_company(nlp):
+    found = companies(nlp, "Marlow Kestner, a startup that designs optical chips, raised $30 million. "
+                           "Kestner will hire 40 engineers.")
+    assert "Marlow Kestner" in found and "Kestner" in found
+
+
+@pytest.mark.parametrize("text", ["The Tallowbrook Courier reported that Orbitax Labs would raise $40 million.",
+                                  "Orbitax Labs will raise $40 million, the news site Tallowbrook Courier said.",
+                                  "Orbitax Labs will raise $40 million, confirming a Tallowbrook Courier report."])
+def test_publication_cited_as_a_source_is_not_a_company(nlp, text):
+    found = companies(nlp, text)
+    assert "Orbitax Labs" in found and not any("Tallowbrook" in name for name in found)
+
+
+def test_known_wire_service_is_not_a_company(nlp):
+    assert "Reuters" not in companies(nlp, "Orbitax Labs told Reuters it would raise $40 million from Halyard Ventures.")

@@ -55,6 +55,8 @@ class CompanyFinder:
         self.outlets = {_fold(_no_article(w)) for w in lexicon.get("news_outlets", {}).get("words", [])}
         self.outlet_nouns = {w.casefold() for w in lexicon.get("outlet_descriptors", {}).get("words", [])}
         self.reported_then = set(lexicon.get("outlet_cues", {}).get("reported_then", []))
+        self.site_nouns = {w.casefold() for w in lexicon.get("site_nouns", {}).get("words", [])}
+        self.project_heads = {w.casefold() for w in lexicon.get("project_heads", {}).get("words", [])}
         return self
 
     def __call__(self, doc: Doc) -> Doc:
@@ -74,9 +76,9 @@ class CompanyFinder:
                 span = self._trim(span)
                 if span is not None and self._acceptable(span):
                     spans.append(span)
-        not_companies = self._people(doc, spans) | self._outlets(doc, spans)
+        not_companies = self._people(doc, spans) | self._outlets(doc, spans) | self._places(doc, spans, datelines)
         spans = [s for s in spans if not self._named_in(s, not_companies)]
-        spans = _longest_first(spans + self._short_forms(doc, spans))
+        spans = _longest_first(spans + self._short_forms(doc, spans, datelines))
         spans = [s for s in spans if not self._named_in(s, not_companies)]
         doc.spans["companies"] = self._resolve(doc, spans)
         return doc
@@ -156,14 +158,14 @@ class CompanyFinder:
             return True
         return False
 
-    def _short_forms(self, doc: Doc, found: list[Span]) -> list[Span]:
+    def _short_forms(self, doc: Doc, found: list[Span], datelines: list[tuple[int, int]]) -> list[Span]:
         """Other mentions of a company already found: repeated, or short ("Corvane" after "Corvane Systems
         Inc."), whatever label the statistical model gave them."""
         keys = {_key(span.text) for span in found}
         taken = {t.i for span in found for t in span}
         extra = []
         for start, end in _title_runs(doc):
-            if taken.intersection(range(start, end)):
+            if taken.intersection(range(start, end)) or any(a <= doc[start].idx < b for a, b in datelines):
                 continue
             key = _key(doc[start:end].text)
             if key and len("".join(key)) >= 3 and any(len(k) >= len(key) and k[: len(key)] == key for k in keys):
@@ -225,6 +227,8 @@ class CompanyFinder:
         people += [e for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and _fold(e.text) not in companies]
         names = set()
         for span in people:
+            while len(span) > 1 and span[-1].text in ("'s", "’s", "'"):
+                span = span[:-1]  # "Elon Musk's xAI"
             if span[-1].text.casefold() in self.suffixes or _fold(span.text) in self.known_folded:
                 continue  # "Harbrook Compute": the model calls many startups people
             names.add(_fold(span.text))
@@ -262,6 +266,23 @@ class CompanyFinder:
                 names.add(_fold(_no_article(span.text)))
         return names
 
+    def _places(self, doc: Doc, found: list[Span], datelines: list[tuple[int, int]]) -> set[str]:
+        """Folded names of places and sites: a dateline's place ("OSLO, Sept 24 -"), a place a company is
+        based in ("the Pangyo-based startup"), a site ("its Barber Lake campus", "a campus in Ellendale")."""
+        names = {_fold(part) for start, end in datelines
+                 for part in re.split(r"[/,]", doc.text[start:end].split(",")[0]) if part.strip()}
+        for span in found:
+            after = doc[span.end: span.end + 2]
+            before = doc[max(0, span.start - 2): span.start]
+            based = len(after) == 2 and after[0].text in ("-", "–") and after[1].lower_ in ("based", "headquartered")
+            site = bool(after) and (after[0].lower_ in self.site_nouns or
+                                    " ".join(t.lower_ for t in after) in self.site_nouns) and len(before) >= 1 and \
+                before[-1].lower_ in ("its", "their", "the")
+            sited = len(before) == 2 and before[0].lower_ in self.site_nouns and before[1].lower_ in ("in", "at", "near")
+            if based or site or sited:
+                names.add(_fold(_no_article(span.text)))
+        return names
+
     # -- cleaning -----------------------------------------------------------------------------
     def _trim(self, span: Span) -> Span | None:
         doc = span.doc
@@ -296,9 +317,11 @@ class CompanyFinder:
         if all(t.text.casefold() in self.suffixes or t.lower_ in LEGAL_SUFFIXES for t in span):
             return False  # "Networks", "Inc.": the end of a name is not a name
         doc = span.doc
-        if span.start > 0 and doc[span.start - 1].lower_ == "the" and span.end < len(doc) and \
+        if span.start > 0 and doc[span.start - 1].lower_ in ("the", "a", "an") and span.end < len(doc) and \
                 doc[span.end].lower_ in self.descriptors:
-            return False  # "the Eindhoven company": a place describing a company
+            return False  # "the Eindhoven company", "a Bristol startup": a place describing a company
+        if span[0].text.casefold() in self.project_heads and len(span) > 1:
+            return False  # "Project Matador": a project, not who builds it
         if len(text) < 2 or re.fullmatch(r"[\d\W]+", text):
             return False
         if any(t.like_num and t.i == span.start for t in span) and len(span) == 1:

@@ -62,3 +62,13 @@ def test_publication_cited_as_a_source_is_not_a_company(nlp, text):
 
 def test_known_wire_service_is_not_a_company(nlp):
     assert "Reuters" not in companies(nlp, "Orbitax Labs told Reuters it would raise $40 million from Halyard Ventures.")
+
+
+def test_place_a_company_is_based_in_is_not_a_company(nlp):
+    found = companies(nlp, "The Varnholm-based startup Orbitax Labs raised $40 million. Varnholm welcomed the news.")
+    assert "Orbitax Labs" in found and "Varnholm" not in found
+
+
+def test_site_and_project_names_are_not_companies(nlp):
+    found = companies(nlp, "Orbitax Labs will expand its Quarry Ridge campus and build Project Tamarind in Ohio.")
+    assert "Orbitax Labs" in found and "Quarry Ridge" not in found and "Project Tamarind" not in found

@@ -320,6 +320,8 @@ class CompanyFinder:
         if span.start > 0 and doc[span.start - 1].lower_ in ("the", "a", "an") and span.end < len(doc) and \
                 doc[span.end].lower_ in self.descriptors:
             return False  # "the Eindhoven company", "a Bristol startup": a place describing a company
+        if len(span) == 1 and _opens_sentence(span[0]) and span[0].lower_ in _lower_words(doc):
+            return False  # "Compute is now ...", "Utilities have ...": a capital that only opens a sentence
         if span[0].text.casefold() in self.project_heads and len(span) > 1:
             return False  # "Project Matador": a project, not who builds it
         if len(text) < 2 or re.fullmatch(r"[\d\W]+", text):
@@ -352,6 +354,16 @@ class CompanyFinder:
                 display[identity] = span.text
         return [Span(doc, span.start, span.end, label="ORG", kb_id=display[identity], span_id=identity)
                 for span, identity in zip(spans, identities)]
+
+
+def _opens_sentence(tok: Token) -> bool:
+    return tok.is_sent_start or tok.i > 0 and tok.nbor(-1).is_quote and \
+        (tok.i == 1 or tok.nbor(-1).is_sent_start or tok.nbor(-2).is_space)
+
+
+def _lower_words(doc: Doc) -> set[str]:
+    """The words this article writes in lower case."""
+    return {t.text for t in doc if t.is_lower}
 
 
 def _could_be_name(head: Span) -> bool:

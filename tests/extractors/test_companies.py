@@ -72,3 +72,8 @@ def test_place_a_company_is_based_in_is_not_a_company(nlp):
 def test_site_and_project_names_are_not_companies(nlp):
     found = companies(nlp, "Orbitax Labs will expand its Quarry Ridge campus and build Project Tamarind in Ohio.")
     assert "Orbitax Labs" in found and "Quarry Ridge" not in found and "Project Tamarind" not in found
+
+
+def test_ordinary_word_opening_a_sentence_is_not_a_company(nlp):
+    found = companies(nlp, "Orbitax Labs sells cooling to utilities. Utilities have struggled to find transformers.")
+    assert "Orbitax Labs" in found and "Utilities" not in found

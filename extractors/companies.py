@@ -20,8 +20,13 @@ _NAME_POS = {"PROPN"}
 _JOINERS = {"&", "-", "and", "of", "'s"}
 _DOMAIN_NAME = re.compile(r"[a-z][a-z0-9-]*\.[a-z]{2,}")  # "io.net": a lower-case name that is still a name
 _INSTITUTION_HEADS = {"Ministry", "Department", "Office", "Bureau", "Agency", "Commission", "University", "Bank"}
-# "SAN FRANCISCO --", "ROSELAND, N.J. --": a dateline names a place, never a company.
-_DATELINE = re.compile(r"(?m)^[A-Z][A-Z .'’-]+(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)? (?:--|—|–)")
+# A dateline opens a line with a place in capitals, then perhaps a region, a date and a wire marker,
+# then a dash or colon: "ROSELAND, N.J. --", "AUSTIN, Texas, May 13, 2025 -", "TOKYO, Dec 2 (Wire) -",
+# "MUMBAI:". It names a place, never a company, and the name that follows is not part of it.
+_DATELINE = re.compile(r"""(?m)^(?P<place>[A-Z][A-Z.'’]+(?:[ /-][A-Z][A-Z.'’]*)*)
+    (?:,[ ]+[\w.'’]+(?:[ ][\w.'’]+){0,3}){0,4}
+    (?:[ ]*[(/][A-Za-z][A-Za-z ]{1,30}[)/])?
+    [ ]*(?:--|—|–|-|:)[ ]""", re.X)
 _LEADING_DROP = {"the", "a", "an", "its", "their", "rival", "rivals", "startup", "start-up"}
 
 
@@ -46,6 +51,12 @@ class CompanyFinder:
         self.suffixes = {w.casefold() for w in lexicon.get("company_suffixes", {}).get("words", [])}
         self.descriptors = {w.casefold() for w in lexicon.get("company_descriptors", {}).get("words", [])}
         self.subject_verbs = {w.casefold() for w in lexicon.get("company_subject_verbs", {}).get("words", [])}
+        self.titles = {w.casefold() for w in lexicon.get("person_titles", {}).get("words", [])}
+        self.outlets = {_fold(_no_article(w)) for w in lexicon.get("news_outlets", {}).get("words", [])}
+        self.outlet_nouns = {w.casefold() for w in lexicon.get("outlet_descriptors", {}).get("words", [])}
+        self.reported_then = set(lexicon.get("outlet_cues", {}).get("reported_then", []))
+        self.site_nouns = {w.casefold() for w in lexicon.get("site_nouns", {}).get("words", [])}
+        self.project_heads = {w.casefold() for w in lexicon.get("project_heads", {}).get("words", [])}
         return self
 
     def __call__(self, doc: Doc) -> Doc:
@@ -54,21 +65,30 @@ class CompanyFinder:
             if ent.label_ == "ORG" or (ent.label_ in _MISLABELS and self._looks_like_company(ent)):
                 candidates.append(ent)
         candidates.extend(self._from_syntax(doc))
-        candidates.extend(self._sentence_openers(doc))
+        candidates.extend(self._sentence_openers(doc, self._datelines(doc)))
         candidates.extend(self._coordinated(doc, candidates))
         candidates.extend(_after_lead_cue(doc, candidates))
-        datelines = _datelines(doc)
+        datelines = self._datelines(doc)
         spans = []
         for candidate in candidates:
-            for span in self._split_list(candidate):
+            candidate = _after_dateline(candidate, datelines)
+            for span in self._split_list(candidate) if len(candidate) else ():
                 span = self._trim(span)
-                if span is not None and self._acceptable(span) and span.start_char not in datelines:
+                if span is not None and self._acceptable(span):
                     spans.append(span)
-        spans = _longest_first(spans + self._short_forms(doc, spans))
+        not_companies = self._people(doc, spans) | self._outlets(doc, spans) | self._places(doc, spans, datelines)
+        spans = [s for s in spans if not self._named_in(s, not_companies)]
+        spans = _longest_first(spans + self._short_forms(doc, spans, datelines))
+        spans = [s for s in spans if not self._named_in(s, not_companies)]
         doc.spans["companies"] = self._resolve(doc, spans)
         return doc
 
     # -- candidates ---------------------------------------------------------------------------
+    def _datelines(self, doc: Doc) -> list[tuple[int, int]]:
+        """Character ranges of datelines; a known company in capitals before a colon ("AMD: ...") is not one."""
+        return [(m.start(), m.end()) for m in _DATELINE.finditer(doc.text)
+                if _fold(m.group("place")) not in self.known_folded]
+
     def _looks_like_company(self, span: Span) -> bool:
         text = span.text
         if span.ent_id_ or _fold(text) in self.known_folded:
@@ -89,7 +109,7 @@ class CompanyFinder:
                 found.append(span)
         return found
 
-    def _sentence_openers(self, doc: Doc) -> list[Span]:
+    def _sentence_openers(self, doc: Doc, datelines: list[tuple[int, int]]) -> list[Span]:
         """"io.net, a startup that ...": a short opener described as a company, whatever its casing."""
         found = []
         for sent in doc.sents:
@@ -97,6 +117,8 @@ class CompanyFinder:
             dash = next((t.i for t in sent[:10] if t.text in ("--", "—", "–")), None)
             if dash is not None:
                 first = dash + 1  # after a dateline: "SAN FRANCISCO -- io.net, a startup ..."
+            while first < sent.end and any(start <= doc[first].idx < end for start, end in datelines):
+                first += 1
             for size in (1, 2, 3):
                 if first + size + 2 >= sent.end or doc[first + size].text != ",":
                     continue
@@ -105,7 +127,7 @@ class CompanyFinder:
                 if follow[0].lower_ in ("a", "an", "the") and any(
                         t.lower_ in self.descriptors or t.lemma_.lower() in self.descriptors for t in follow):
                     # The description decides, whatever the model labelled the name (it calls many startups people).
-                    if not any(t.ent_type_ in ("DATE", "TIME") for t in head) and not head[0].is_stop:
+                    if not any(t.ent_type_ in ("DATE", "TIME") for t in head) and _could_be_name(head):
                         found.append(head)
                 break
         return found
@@ -136,14 +158,14 @@ class CompanyFinder:
             return True
         return False
 
-    def _short_forms(self, doc: Doc, found: list[Span]) -> list[Span]:
+    def _short_forms(self, doc: Doc, found: list[Span], datelines: list[tuple[int, int]]) -> list[Span]:
         """Other mentions of a company already found: repeated, or short ("Corvane" after "Corvane Systems
         Inc."), whatever label the statistical model gave them."""
         keys = {_key(span.text) for span in found}
         taken = {t.i for span in found for t in span}
         extra = []
         for start, end in _title_runs(doc):
-            if taken.intersection(range(start, end)):
+            if taken.intersection(range(start, end)) or any(a <= doc[start].idx < b for a, b in datelines):
                 continue
             key = _key(doc[start:end].text)
             if key and len("".join(key)) >= 3 and any(len(k) >= len(key) and k[: len(key)] == key for k in keys):
@@ -176,7 +198,7 @@ class CompanyFinder:
             span = span.doc[span.start:cut]
         parts, start = [], span.start
         for tok in span:
-            if tok.text == "," or (tok.lower_ == "and" and tok.i + 1 < span.end and tok.nbor().text[:1].isupper()
+            if tok.text == "," and not (tok.i + 1 < span.end and tok.nbor().lower_ in LEGAL_SUFFIXES) or (tok.lower_ == "and" and tok.i + 1 < span.end and tok.nbor().text[:1].isupper()
                                    and tok.i > span.start and tok.nbor(-1).text[:1].isupper()):
                 if tok.i > start:
                     parts.append(span.doc[start:tok.i])
@@ -184,6 +206,82 @@ class CompanyFinder:
         if start < span.end:
             parts.append(span.doc[start:span.end])
         return parts if len(parts) > 1 else [span]
+
+    # -- people and publications ---------------------------------------------------------------
+    def _named_in(self, span: Span, names: set[str]) -> bool:
+        """The span is one of these people or publications, and not a name known to be a company."""
+        return _fold(_no_article(span.text)) in names and _fold(span.text) not in self.known_folded
+
+    def _people(self, doc: Doc, found: list[Span]) -> set[str]:
+        """Folded names of people, and their surnames alone: whoever a title introduces ("chief executive
+        Sam Altman", "Wes Cummins, the chairman"), or the model calls a person in two or more words and
+        nothing else in the article shows to be a company ("Robert Bosch, Infineon and NXP")."""
+        people = []
+        for start, end in _title_runs(doc):
+            span = doc[start:end]
+            while len(span) > 1 and self._title_before(span[:1], 1):
+                span = span[1:]  # "Chancellor Olaf Scholz": the title is not part of the name
+            if self._title_before(span, 2) or self._title_before(span, 1) or self._role_after(span):
+                people.append(span)
+        companies = {_fold(span.text) for span in found}
+        people += [e for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and _fold(e.text) not in companies]
+        names = set()
+        for span in people:
+            while len(span) > 1 and span[-1].text in ("'s", "’s", "'"):
+                span = span[:-1]  # "Elon Musk's xAI"
+            if span[-1].text.casefold() in self.suffixes or _fold(span.text) in self.known_folded:
+                continue  # "Harbrook Compute": the model calls many startups people
+            names.add(_fold(span.text))
+            if len(span) > 1:
+                names.add(_fold(span[-1].text))
+        return names
+
+    def _title_before(self, span: Span, size: int) -> bool:
+        words = span.doc[max(0, span.start - size): span.start]
+        return len(words) == size and " ".join(t.lower_ for t in words) in self.titles
+
+    def _role_after(self, span: Span) -> bool:
+        """"Wes Cummins, the chairman and chief executive, said"."""
+        after = span.doc[span.end: span.end + 4]
+        if len(after) < 2 or after[0].text != ",":
+            return False
+        words = after[2:] if after[1].lower_ in ("the", "its", "a", "an", "his", "her", "their") else after[1:]
+        return any(" ".join(t.lower_ for t in words[:size]) in self.titles for size in (1, 2, 3))
+
+    def _outlets(self, doc: Doc, found: list[Span]) -> set[str]:
+        """Folded names of publications: known ones, and any the article cites as a source ("X reported
+        that", "a X report", "the news site X", "according to X")."""
+        names = set(self.outlets)
+        for span in found:
+            before, after = doc[max(0, span.start - 3): span.start], doc[span.end: span.end + 3]
+            reported = len(after) >= 2 and after[0].lower_ in ("reported", "reports") and \
+                after[1].lower_ in self.reported_then or \
+                len(after) >= 2 and after[0].lower_ in ("first", "previously", "earlier") and \
+                after[1].lower_ == "reported"
+            report = len(after) >= 1 and after[0].lower_ in ("report", "reports") and \
+                len(before) >= 1 and before[-1].lower_ in ("a", "the", "an")
+            described = any(" ".join(t.lower_ for t in before[i:]) in self.outlet_nouns for i in range(len(before))) \
+                or len(after) >= 1 and after[0].lower_ in self.outlet_nouns
+            if (reported or report or described) and span[-1].text.casefold() not in self.suffixes:
+                names.add(_fold(_no_article(span.text)))
+        return names
+
+    def _places(self, doc: Doc, found: list[Span], datelines: list[tuple[int, int]]) -> set[str]:
+        """Folded names of places and sites: a dateline's place ("OSLO, Sept 24 -"), a place a company is
+        based in ("the Pangyo-based startup"), a site ("its Barber Lake campus", "a campus in Ellendale")."""
+        names = {_fold(part) for start, end in datelines
+                 for part in re.split(r"[/,]", doc.text[start:end].split(",")[0]) if part.strip()}
+        for span in found:
+            after = doc[span.end: span.end + 2]
+            before = doc[max(0, span.start - 2): span.start]
+            based = len(after) == 2 and after[0].text in ("-", "–") and after[1].lower_ in ("based", "headquartered")
+            site = bool(after) and (after[0].lower_ in self.site_nouns or
+                                    " ".join(t.lower_ for t in after) in self.site_nouns) and len(before) >= 1 and \
+                before[-1].lower_ in ("its", "their", "the")
+            sited = len(before) == 2 and before[0].lower_ in self.site_nouns and before[1].lower_ in ("in", "at", "near")
+            if based or site or sited:
+                names.add(_fold(_no_article(span.text)))
+        return names
 
     # -- cleaning -----------------------------------------------------------------------------
     def _trim(self, span: Span) -> Span | None:
@@ -209,14 +307,23 @@ class CompanyFinder:
             return False
         if not any(c.isupper() or c.isdigit() for c in text) and not _DOMAIN_NAME.fullmatch(text):
             return False  # lower-case words are not names, but domain-style names are ("io.net")
+        if text not in self.known and (span[0].is_lower or _inside_compound(span)) and \
+                not _DOMAIN_NAME.fullmatch(text):
+            return False  # "gigawatt-scale AI", "a modular AI data center": words, though they spell a name
         if _fold(text) in self.known_folded:
             return True
         if all(t.text.casefold() in self.never or t.is_punct or t.is_digit for t in span):
             return False
+        if all(t.text.casefold() in self.suffixes or t.lower_ in LEGAL_SUFFIXES for t in span):
+            return False  # "Networks", "Inc.": the end of a name is not a name
         doc = span.doc
-        if span.start > 0 and doc[span.start - 1].lower_ == "the" and span.end < len(doc) and \
+        if span.start > 0 and doc[span.start - 1].lower_ in ("the", "a", "an") and span.end < len(doc) and \
                 doc[span.end].lower_ in self.descriptors:
-            return False  # "the Eindhoven company": a place describing a company
+            return False  # "the Eindhoven company", "a Bristol startup": a place describing a company
+        if len(span) == 1 and _opens_sentence(span[0]) and span[0].lower_ in _lower_words(doc):
+            return False  # "Compute is now ...", "Utilities have ...": a capital that only opens a sentence
+        if span[0].text.casefold() in self.project_heads and len(span) > 1:
+            return False  # "Project Matador": a project, not who builds it
         if len(text) < 2 or re.fullmatch(r"[\d\W]+", text):
             return False
         if any(t.like_num and t.i == span.start for t in span) and len(span) == 1:
@@ -249,6 +356,28 @@ class CompanyFinder:
                 for span, identity in zip(spans, identities)]
 
 
+def _opens_sentence(tok: Token) -> bool:
+    return tok.is_sent_start or tok.i > 0 and tok.nbor(-1).is_quote and \
+        (tok.i == 1 or tok.nbor(-1).is_sent_start or tok.nbor(-2).is_space)
+
+
+def _lower_words(doc: Doc) -> set[str]:
+    """The words this article writes in lower case."""
+    return {t.text for t in doc if t.is_lower}
+
+
+def _could_be_name(head: Span) -> bool:
+    """"Alongside the equity, ...", "Separately, ...": an adverbial opener is not a name."""
+    return head[0].pos_ not in ("ADP", "ADV", "SCONJ", "CCONJ", "VERB", "DET", "PRON") and \
+        not any(t.is_stop and t.is_lower for t in head)
+
+
+def _inside_compound(span: Span) -> bool:
+    """The span starts within a hyphenated word ("gigawatt-scale AI")."""
+    doc, i = span.doc, span.start
+    return i >= 2 and doc[i - 1].text in ("-", "–") and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_
+
+
 def _opens_item(span: Span) -> bool:
     """The name starts a list item or a paragraph ("- Eridu: Secured $200 million", "Standard Kernel: ...")."""
     if span.start == 0:
@@ -269,9 +398,13 @@ def _item_label_list(doc: Doc, i: int) -> bool:
     return j > i + 1 and j < len(doc) and doc[j].text == ":"
 
 
-def _datelines(doc: Doc) -> set[int]:
-    """Start offsets of characters that lie in a dateline."""
-    return {i for m in _DATELINE.finditer(doc.text) for i in range(m.start(), m.end())}
+def _after_dateline(span: Span, datelines: list[tuple[int, int]]) -> Span:
+    """The part of a span after any dateline it overlaps ("STOCKHOLM - Brookfield" -> "Brookfield");
+    empty when the span lies within one."""
+    start = span.start
+    while start < span.end and any(begin <= span.doc[start].idx < end for begin, end in datelines):
+        start += 1
+    return span if start == span.start else Span(span.doc, start, span.end, label=span.label, kb_id=span.kb_id)
 
 
 def _name_runs(doc: Doc):
@@ -334,6 +467,10 @@ def _longest_first(spans: list[Span]) -> list[Span]:
             chosen.append(span)
             taken.update(range(span.start, span.end))
     return sorted(chosen, key=lambda s: s.start)
+
+
+def _no_article(text: str) -> str:
+    return text[4:] if text[:4].casefold() == "the " else text
 
 
 def _fold(text: str) -> str:

@@ -2,7 +2,7 @@
 extraction is stored with the composite, and `dealwire reprocess --stale` finds the older ones.
 Apart from the components so that a run can record the version without importing spaCy."""
 
-COMPANIES = "companies.v2"
+COMPANIES = "companies.v3"
 MONEY = "money.v1"
 DEALS = "deals.v3"
 

@@ -49,6 +49,7 @@ class Cues:
     not_amount: re.Pattern | None = None
     lead: re.Pattern | None = None
     participation: re.Pattern | None = None
+    public_body: re.Pattern | None = None
 
     @classmethod
     def from_lexicon(cls, lexicon: dict) -> "Cues":
@@ -62,7 +63,12 @@ class Cues:
             not_amount=_alternation(lexicon.get("not_deal_amount_cues", {}).get("words", [])),
             lead=_alternation(roles.get("lead", [])),
             participation=_alternation(roles.get("participation", [])),
+            public_body=_alternation(lexicon.get("public_bodies", {}).get("words", [])),
         )
+
+    def is_public_body(self, span: Span) -> bool:
+        """A government, ministry, agency or development bank: who gives a grant or a public loan."""
+        return self.public_body is not None and bool(self.public_body.search(span.text))
 
 
 def _phrase(words: str) -> re.Pattern:
@@ -238,7 +244,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
         return _relative_builders(base, sent, companies)
     pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
     if len(pairs) < 2:
-        pairs = [(principal, amounts[0] if amounts else None)]
+        amount = amounts[0] if amounts else None
+        pairs = [(c, amount) for c in [principal, *_listed_with(principal, companies, roles, deal_type)]]
     return [replace(base, company=company.kb_id_, company_canonical=company.id_, amount=amount.value if amount else None,
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
                     round=_round_after(sent, amount))
@@ -257,6 +264,26 @@ def _in_history(text: str, cue: re.Match, cues: Cues) -> bool:
     start = max(b for b in breaks if b <= cue.start())
     end = min(b for b in breaks if b > cue.start())
     return bool(cues.history.search(text, start, end) or cues.history.search(text, 0, breaks[1]))
+
+
+def _listed_with(principal, companies: list[Span], roles, deal_type: str) -> list[Span]:
+    """Companies coordinated with the principal ("invest $2 billion apiece in A and B"): a deal each."""
+    if deal_type not in ("funding_round", "grant", "ipo") or not isinstance(principal, Span):
+        return []
+    taken = {s.id_ for s, _ in roles} | {principal.id_}
+    inside = set(range(principal.start, principal.end))
+    out = []
+    for c in companies:
+        root = c.root
+        if c.id_ in taken or root.dep_ != "conj":
+            continue
+        head = root.head
+        while head.dep_ == "conj" and head.i not in inside:
+            head = head.head
+        if head.i in inside:
+            out.append(c)
+            taken.add(c.id_)
+    return out
 
 
 def _relative_builders(deal: Deal, sent: Span, companies: list[Span]) -> list[Deal]:
@@ -545,6 +572,8 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
                 "acquisition", "purchase", "takeover", "deal", "bid", "offer"):
             return "acquirer"
         return None
+    if deal_type == "grant" and cues.is_public_body(company):
+        return "grantor"
     if deal_type == "grant":
         if verb is not None and verb.lemma_.lower() in ("award", "grant", "give", "provide", "say", "finalize",
                                                           "announce", "offer") and root.dep_ == "nsubj":
@@ -630,8 +659,8 @@ _NEW_ENTITY_SPENDS = re.compile(r"\b(?:called|named|dubbed)\b.*\b(?:invest|spend
 _IPO_WORDS = re.compile(r"\b(?:ipo|initial public offering|go(?:es|ing)? public|listing|debut)\b", re.IGNORECASE)
 _INVESTS = re.compile(r"\binvest(?:s|ed|ing)?\b|\bled (?:the|a) (?:round|financing|investment)\b|"
                       r"\bback(?:s|ing)\b|\bis supporting\b", re.IGNORECASE)
-_INVESTED_IN = re.compile(r"\b(?:round|investment|stake|funding|financing|invest(?:ed|s|ing)?)\s+in\s+(?:the\s+)?$",
-                          re.IGNORECASE)
+_INVESTED_IN = re.compile(r"\b(?:(?:round|investment|stake|funding|financing)\s+(?:in|for)|"
+                          r"invest(?:ed|s|ing)?(?:\s+[\w$.,-]+){0,5}?\s+in)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 # A company named only for comparison is no party to the deal ("a challenger to Nvidia", "rivals such as X");

@@ -189,3 +189,16 @@ def test_talks_reported_by_people_familiar_are_rumored(nlp):
     [deal] = deals(nlp, "Kestrelite Labs is finalizing a $90 million Series B round, according to two people "
                         "who asked not to be identified.")
     assert deal.status == "rumored"
+
+
+def test_a_public_body_gives_the_grant_whoever_the_subject_is(nlp):
+    [deal] = deals(nlp, "The Ministry of Digital Affairs has finalized a grant of up to $40 million for "
+                        "Quillfern Labs to build a packaging line.")
+    assert deal.deal_type == "grant" and deal.company == "Quillfern Labs"
+    assert [(p.name, p.role) for p in deal.participants] == [("Ministry of Digital Affairs", "grantor")]
+
+
+def test_an_investment_in_two_companies_is_a_deal_each(nlp):
+    found = deals(nlp, "Halyard Capital said it would invest $50 million apiece in Corvane Systems and Tessel Labs.")
+    assert {(d.deal_type, d.company, d.amount) for d in found} == {
+        ("funding_round", "Corvane Systems", 50_000_000), ("funding_round", "Tessel Labs", 50_000_000)}

@@ -50,6 +50,7 @@ class Cues:
     lead: re.Pattern | None = None
     participation: re.Pattern | None = None
     public_body: re.Pattern | None = None
+    lender: re.Pattern | None = None
 
     @classmethod
     def from_lexicon(cls, lexicon: dict) -> "Cues":
@@ -64,7 +65,12 @@ class Cues:
             lead=_alternation(roles.get("lead", [])),
             participation=_alternation(roles.get("participation", [])),
             public_body=_alternation(lexicon.get("public_bodies", {}).get("words", [])),
+            lender=_alternation(lexicon.get("lenders", {}).get("words", [])),
         )
+
+    def is_lender(self, span: Span) -> bool:
+        """A bank: in a loan it lends, it does not borrow."""
+        return self.lender is not None and bool(self.lender.search(span.text))
 
     def is_public_body(self, span: Span) -> bool:
         """A government, ministry, agency or development bank: who gives a grant or a public loan."""
@@ -115,7 +121,8 @@ def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
             for deal in found:
                 deals = _merge(deals, context.lend_parties(deal))
         elif deals:
-            deals[-1] = _add_late_amount(_add_late_participants(deals[-1], sent, cues), sent)
+            deals[-1] = _add_late_valuation(_add_late_amount(_add_late_participants(deals[-1], sent, cues), sent),
+                                            sent, cues)
     return deals
 
 
@@ -376,12 +383,22 @@ _NEEDS_OBJECT = {
 }
 
 
+_NOT_A_RAISE = re.compile(r"\s+(?:\w+\s+){0,2}?(?:forecasts?|guidance|outlook|estimates?|targets?|prices?|questions|"
+                          r"concerns|doubts|fears|hopes|stakes?|profile|bar|awareness|expectations)\b", re.IGNORECASE)
+_LED_BY_PERSON = re.compile(r"\s+(?:(?:its|the|former|founder|co-founder|chief|executive|president|chairman|ceo|"
+                            r"chief executive|managing director)\b\s*)+", re.IGNORECASE)
+
+
 def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span]) -> bool:
     start, end = sent.start_char + match.start(), sent.start_char + match.end()
     words = match.group(0).split()
     edges = ((start, start + len(words[0])), (end - len(words[-1]), end))
     if any(c.start_char < e and b < c.end_char for c in companies for b, e in edges):
         return False  # "Mercato Partners" is a name, not a partnership
+    if _NOT_A_RAISE.match(doc_text(sent.doc)[end:end + 40]) and match.group(0).lower().startswith("rais"):
+        return False  # "raised its forecast", "raising questions": no money comes in
+    if _LED_BY_PERSON.match(doc_text(sent.doc)[end:end + 40]) and match.group(0).lower().endswith(" by"):
+        return False  # "DigitalBridge, led by chief executive Marc Ganzi": a person runs it
     needs = _NEEDS_OBJECT.get(deal_type)
     if needs is None or not needs.match(match.group(0)):
         return True
@@ -535,6 +552,8 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
     shift = len(before) - len(clause)  # cue offsets are found in the clause, measured in the sentence
     root = _list_head(company)
     verb = root.head if root.dep_ in _SUBJECT_DEPS else None
+    if deal_type == "debt_financing" and cues.is_lender(company):
+        return "lender"
     if deal_type in ("funding_round", "debt_financing"):
         investor = "investor" if deal_type == "funding_round" else "lender"
         if verb is not None and verb.lemma_.lower() in _LEAD_VERBS:
@@ -731,6 +750,23 @@ def _add_late_amount(deal: Deal, sent: Span) -> Deal:
     if len(money) != 1:
         return deal
     return replace(deal, amount=money[0].value, currency=money[0].currency, amount_text=money[0].text)
+
+
+def _add_late_valuation(deal: Deal, sent: Span, cues: Cues) -> Deal:
+    """"The round values the company at $1 billion": the valuation of the round just named, when the
+    sentence names no other company and recalls no history."""
+    if deal.deal_type != "funding_round" or deal.valuation is not None:
+        return deal
+    if cues.history is not None and cues.history.search(sent.text):
+        return deal
+    ours = {deal.company_canonical, deal.company} | {p.canonical for p in deal.participants}
+    if any(c.id_ not in ours and c.kb_id_ not in ours for c in sent.doc.spans["companies"]
+           if sent.start <= c.start and c.end <= sent.end):
+        return deal
+    _, valuation = _amounts(sent, cues)
+    if valuation is None or (deal.currency and valuation.currency != deal.currency):
+        return deal
+    return replace(deal, valuation=valuation.value)
 
 
 _PRICE_WORDS = re.compile(r"\b(?:price|paid|pay|paying|valued|valuing|terms|worth)\b", re.IGNORECASE)

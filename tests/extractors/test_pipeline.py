@@ -202,3 +202,20 @@ def test_an_investment_in_two_companies_is_a_deal_each(nlp):
     found = deals(nlp, "Halyard Capital said it would invest $50 million apiece in Corvane Systems and Tessel Labs.")
     assert {(d.deal_type, d.company, d.amount) for d in found} == {
         ("funding_round", "Corvane Systems", 50_000_000), ("funding_round", "Tessel Labs", 50_000_000)}
+
+
+def test_banks_in_a_loan_are_its_lenders(nlp):
+    [deal] = deals(nlp, "Orbitax Cloud has signed a $600 million term loan with Halyard Bank and Tessel Banking Corp.")
+    assert (deal.deal_type, deal.company) == ("debt_financing", "Orbitax Cloud")
+    assert {p.role for p in deal.participants} == {"lender"}
+
+
+def test_raising_a_forecast_is_no_funding_round(nlp):
+    assert not [d for d in deals(nlp, "Orbitax Cloud raised its forecast for the year to $9 billion.")
+                if d.deal_type == "funding_round"]
+
+
+def test_a_valuation_stated_after_the_round_belongs_to_it(nlp):
+    [deal] = deals(nlp, "Quillfern Labs has raised $80 million in a Series B round led by Halyard Ventures. "
+                        "The round values the company at $900 million.")
+    assert (deal.amount, deal.valuation) == (80_000_000, 900_000_000)

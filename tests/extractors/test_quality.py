@@ -1,4 +1,5 @@
-"""Quality gate: score the pipeline's own DuckDB output on the shared gold sets, through `dealwire ingest`."""
+"""Quality gate: score the pipeline's own DuckDB output on the shared gold sets, through `dealwire ingest`,
+and the train folds in-process (the same parser and pipeline, see flows/evaluate.py)."""
 from __future__ import annotations
 
 import json
@@ -35,3 +36,13 @@ def test_quality_holds_its_floors(gold, tmp_path):
     assert result["articles_missing"] == 0
     below = {k: (result[k], floor) for k, floor in FLOORS[gold].items() if (result[k] or 0) < floor}
     assert not below, f"{gold}: below the floor (got, floor): {below}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, folds", [("train_heldout", {4, 5}), ("train", None)])
+def test_train_folds_hold_their_floors(name, folds):
+    from flows.evaluate import evaluate, load_articles
+
+    result = evaluate(load_articles(EVAL / "train", folds), EVAL)
+    below = {k: (result[k], floor) for k, floor in FLOORS[name].items() if (result[k] or 0) < floor}
+    assert not below, f"{name}: below the floor (got, floor): {below}"

@@ -277,6 +277,9 @@ def _listed_with(principal, companies: list[Span], roles, deal_type: str) -> lis
     """Companies coordinated with the principal ("invest $2 billion apiece in A and B"): a deal each."""
     if deal_type not in ("funding_round", "grant", "ipo") or not isinstance(principal, Span):
         return []
+    head = _list_head(principal)
+    if head.dep_ == "pobj" and head.head.lower_ in ("from", "by", "with", "including"):
+        return []  # "raised $21 million from A and B": the backers, not two raises
     taken = {s.id_ for s, _ in roles} | {principal.id_}
     inside = set(range(principal.start, principal.end))
     out = []

@@ -219,3 +219,8 @@ def test_a_valuation_stated_after_the_round_belongs_to_it(nlp):
     [deal] = deals(nlp, "Quillfern Labs has raised $80 million in a Series B round led by Halyard Ventures. "
                         "The round values the company at $900 million.")
     assert (deal.amount, deal.valuation) == (80_000_000, 900_000_000)
+
+
+def test_backers_listed_after_from_are_not_raises_of_their_own(nlp):
+    found = deals(nlp, "Womblebox Labs raised $7 million from Halyard Ventures and Tessel Capital.")
+    assert [(d.deal_type, d.company) for d in found] == [("funding_round", "Womblebox Labs")]

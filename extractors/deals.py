@@ -80,7 +80,8 @@ class Cues:
 def _phrase(words: str) -> re.Pattern:
     # "invest ... in": the dots allow a few words between the parts; "acquir*": any ending.
     parts = [re.escape(p.strip()).replace(r"\*", r"[\w-]*") for p in words.split("...")]
-    return re.compile(r"(?<![\w-])" + r"(?:\W+[\w$.,-]+){0,6}?\W+".join(parts) + r"(?![\w-])", re.IGNORECASE)
+    # A hyphen and a letter continue the word ("raise-d" is not "raise"); "Series C-1" is still Series C.
+    return re.compile(r"(?<![\w-])" + r"(?:\W+[\w$.,-]+){0,8}?\W+".join(parts) + r"(?!\w|-[a-z])", re.IGNORECASE)
 
 
 def _alternation(words: list[str]) -> re.Pattern | None:
@@ -223,6 +224,12 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
     if deal_type == "capex_commitment" and isinstance(principal, Span) and \
             _NEW_ENTITY.search(doc_text(sent.doc)[max(sent.start_char, principal.start_char - 40):principal.start_char]):
         roles = [(c, "partner") for c in companies if c.id_ != principal.id_]
+    if deal_type == "capex_commitment" and isinstance(principal, Span) and _list_head(principal).dep_ in _SUBJECT_DEPS:
+        joint = [c for c in companies if c.id_ != principal.id_ and c.root.dep_ == "conj"
+                 and _list_head(c).i == _list_head(principal).i]
+        if joint:  # "A and B will invest $10 billion": a joint amount is a partnership (SCHEMA.md)
+            deal_type = "partnership"
+            roles = [(c, "partner") for c in joint]
     if deal_type in ("supply_agreement", "partnership") and not roles:
         others = [c for c in companies if c.id_ != principal.id_]
         role = "customer" if deal_type == "supply_agreement" else "partner"

@@ -224,3 +224,20 @@ def test_a_valuation_stated_after_the_round_belongs_to_it(nlp):
 def test_backers_listed_after_from_are_not_raises_of_their_own(nlp):
     found = deals(nlp, "Womblebox Labs raised $7 million from Halyard Ventures and Tessel Capital.")
     assert [(d.deal_type, d.company) for d in found] == [("funding_round", "Womblebox Labs")]
+
+
+def test_a_subsidiary_is_no_subsidy(nlp):
+    found = deals(nlp, "Orbitax Cloud sold $500 million of senior secured notes through its Orbitax Compute subsidiary.")
+    assert [d.deal_type for d in found] == ["debt_financing"]
+
+
+def test_two_companies_investing_together_are_a_partnership(nlp):
+    [deal] = deals(nlp, "Corvane Systems and Tessel Labs said they would invest up to $2 billion over five years "
+                        "to build AI data centers.")
+    assert (deal.deal_type, deal.amount) == ("partnership", 2_000_000_000)
+    assert {deal.company, *(p.name for p in deal.participants)} == {"Corvane Systems", "Tessel Labs"}
+
+
+def test_a_round_extension_is_found_under_its_base_round(nlp):
+    [deal] = deals(nlp, "Halyard Ventures led a $90 million Series C-1 round in Quillfern Labs.")
+    assert (deal.deal_type, deal.company, deal.round) == ("funding_round", "Quillfern Labs", "Series C")

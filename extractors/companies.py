@@ -67,6 +67,7 @@ class CompanyFinder:
         candidates.extend(self._from_syntax(doc))
         candidates.extend(self._sentence_openers(doc, self._datelines(doc)))
         candidates.extend(self._coordinated(doc, candidates))
+        candidates.extend(_listed(doc, candidates, self.suffixes))
         candidates.extend(_after_lead_cue(doc, candidates))
         datelines = self._datelines(doc)
         spans = []
@@ -439,13 +440,43 @@ def _after_lead_cue(doc: Doc, found: list[Span]) -> list[Span]:
     return extra
 
 
-def _title_runs(doc: Doc):
-    """Maximal runs of capitalised words, whatever the tagger called them ("Positive Sum", "Corvane")."""
+_LIST_JOINS = {(",",), ("and",), (",", "and"), ("&",), (",", "&")}
+_ALNUM_NAME = re.compile(r"(?=[\w-]*[A-Z])[A-Z0-9][\w-]*")
+
+
+def _listed(doc: Doc, found: list[Span], suffixes: set[str]) -> list[Span]:
+    """Every name of a list "A, B and C" in which one is a company ("Maverick Silicon, Nexus Venture Partners
+    and 8VC also invested"), however the parser attached them."""
+    covered = lambda a, b: any(s.start <= a and b <= s.end for s in found)  # noqa: E731
+    runs = list(_title_runs(doc, alnum=True))
+    extra, chain = [], []
+    for run in runs + [None]:
+        if run is not None and chain and tuple(t.lower_ for t in doc[chain[-1][1]:run[0]]) in _LIST_JOINS \
+                and doc[chain[-1][1]:run[0]].text.strip():
+            chain.append(run)
+            continue
+        joins = [doc[a[1]:b[0]] for a, b in zip(chain, chain[1:])]
+        if len(chain) >= 2 and any(j[-1].lower_ in ("and", "&") for j in joins) and \
+                any(covered(a, b) for a, b in chain):
+            for a, b in chain:
+                span = doc[a:b]
+                companylike = any(c.isdigit() for c in span.text) or span[-1].text.casefold() in suffixes
+                if not covered(a, b) and not _wholly_entity(span, ("GPE", "DATE", "LOC", "NORP")) \
+                        and (companylike or not _wholly_entity(span, ("PERSON",))):
+                    extra.append(span)
+        chain = [run] if run is not None else []
+    return extra
+
+
+def _title_runs(doc: Doc, alnum: bool = False):
+    """Maximal runs of capitalised words, whatever the tagger called them ("Positive Sum", "Corvane"); with
+    alnum, names with digits too ("8VC", "Prosperity7")."""
     i, n = 0, len(doc)
+    ok = (lambda t: _capitalised(t) or bool(_ALNUM_NAME.fullmatch(t.text)) and not t.like_num) if alnum else _capitalised
     while i < n:
-        if _capitalised(doc[i]):
+        if ok(doc[i]):
             j = i + 1
-            while j < n and _capitalised(doc[j]):
+            while j < n and ok(doc[j]):
                 j += 1
             yield i, j
             i = j

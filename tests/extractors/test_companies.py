@@ -77,3 +77,15 @@ def test_site_and_project_names_are_not_companies(nlp):
 def test_ordinary_word_opening_a_sentence_is_not_a_company(nlp):
     found = companies(nlp, "Orbitax Labs sells cooling to utilities. Utilities have struggled to find transformers.")
     assert "Orbitax Labs" in found and "Utilities" not in found
+
+
+def test_every_name_in_a_list_with_a_company_is_a_company(nlp):
+    doc = nlp("Quillfern Labs raised $30 million in a Series A led by Sequoia Capital. "
+              "Ardent Silicon, Accel and 4RC Partners also invested.")
+    names = {s.text for s in doc.spans["companies"]}
+    assert {"Ardent Silicon", "Accel", "4RC Partners"} <= names
+
+
+def test_a_person_listed_with_companies_stays_a_person(nlp):
+    doc = nlp("Quillfern Labs raised $30 million. Sequoia Capital, Accel and Marc Benioff also invested.")
+    assert "Marc Benioff" not in {s.text for s in doc.spans["companies"]}

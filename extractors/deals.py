@@ -190,8 +190,9 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
                  and not _modifier(c)]
     if not companies:
         return []
-    types = [t for t in _PRIORITY if any(_cue_holds(t, m, sent, companies) and not _in_history(text, m, cues)
-                                         for p in cues.triggers.get(t, []) for m in p.finditer(text))]
+    held = {t: [m for p in cues.triggers.get(t, []) for m in p.finditer(text)
+                if _cue_holds(t, m, sent, companies) and not _in_history(text, m, cues)] for t in _PRIORITY}
+    types = [t for t in _PRIORITY if held[t]]
     if not types and context is not None and context.deal_type in _CARRIED_TYPES and _RECEIPT.search(text):
         types = [context.deal_type]  # "Sakura Internet will receive up to ¥50.1 billion"
     if not types:
@@ -258,7 +259,7 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
         return _relative_builders(base, sent, companies)
     pairs = _company_amounts(sent, companies, roles, amounts, deal_type)
     if len(pairs) < 2:
-        amount = amounts[0] if amounts else None
+        amount = _nearest(amounts, held.get(deal_type) or [], sent.start_char)
         pairs = [(c, amount) for c in [principal, *_listed_with(principal, companies, roles, deal_type)]]
     return [replace(base, company=company.kb_id_, company_canonical=company.id_, amount=amount.value if amount else None,
                     currency=amount.currency if amount else None, amount_text=amount.text if amount else None,
@@ -278,6 +279,15 @@ def _in_history(text: str, cue: re.Match, cues: Cues) -> bool:
     start = max(b for b in breaks if b <= cue.start())
     end = min(b for b in breaks if b > cue.start())
     return bool(cues.history.search(text, start, end) or cues.history.search(text, 0, breaks[1]))
+
+
+def _nearest(amounts: list[MoneyMatch], cues: list[re.Match], offset: int) -> MoneyMatch | None:
+    """The amount written nearest the words that name the deal ("will build a €5 billion plant after the
+    Commission cleared €2 billion of aid": the aid is the grant); the first one without such words."""
+    if len(amounts) < 2 or not cues:
+        return amounts[0] if amounts else None
+    spots = [(offset + m.start(), offset + m.end()) for m in cues]
+    return min(amounts, key=lambda a: (min(max(b - a.end, a.start - e, 0) for b, e in spots), a.start))
 
 
 def _listed_with(principal, companies: list[Span], roles, deal_type: str) -> list[Span]:
@@ -510,10 +520,15 @@ def _amounts(sent: Span, cues: Cues, deal_type: str | None = None) -> tuple[list
 
     For an acquisition, the price and the value of the deal are its amount, not a valuation."""
     deal_amounts, valuation = [], None
+    previous_end = None
     for span in sent.doc.spans["money"]:
         if span.start < sent.start or span.end > sent.end:
             continue
         match: MoneyMatch = span._.money
+        converted = previous_end is not None and _CONVERSION.fullmatch(doc_text(sent.doc)[previous_end:span.start_char])
+        previous_end = span.end_char
+        if converted:
+            continue  # "A$24 billion (US$16.1 billion)": the same money in another currency
         before = doc_text(sent.doc)[max(sent.start_char, span.start_char - 90): span.start_char].lower()
         after = doc_text(sent.doc)[span.end_char: min(sent.end_char, span.end_char + 25)].lower()
         if _PER_SHARE.match(after):
@@ -529,6 +544,10 @@ def _amounts(sent: Span, cues: Cues, deal_type: str | None = None) -> tuple[list
             continue
         deal_amounts.append(match)
     return deal_amounts, valuation
+
+
+_CONVERSION = re.compile(r"\s*(?:\(|\[|,?\s+or|,|/)\s*(?:about|around|roughly|some|approximately|nearly|almost|"
+                         r"just over|more than|over|~|c\.)?\s*", re.IGNORECASE)
 
 
 # -- who ----------------------------------------------------------------------------------------

@@ -241,3 +241,14 @@ def test_two_companies_investing_together_are_a_partnership(nlp):
 def test_a_round_extension_is_found_under_its_base_round(nlp):
     [deal] = deals(nlp, "Halyard Ventures led a $90 million Series C-1 round in Quillfern Labs.")
     assert (deal.deal_type, deal.company, deal.round) == ("funding_round", "Quillfern Labs", "Series C")
+
+
+def test_a_converted_figure_in_brackets_is_not_the_amount(nlp):
+    [deal] = deals(nlp, "Halyard Group agreed to buy Quillfern Labs for A$3 billion (US$2 billion) in cash.")
+    assert (deal.amount, deal.currency) == (3_000_000_000, "AUD")
+
+
+def test_the_amount_nearest_the_deal_words_is_the_deal_amount(nlp):
+    found = deals(nlp, "Corvane Systems will build a €4 billion plant in Saxony after regulators cleared "
+                       "€1 billion of state aid for it.")
+    assert {(d.deal_type, d.amount) for d in found if d.deal_type == "grant"} == {("grant", 1_000_000_000)}

@@ -219,6 +219,8 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
         principal = _Named(previous.company, previous.company_canonical or previous.company)
     if principal is None:
         return []
+    if deal_type == "capex_commitment" and isinstance(principal, Span) and cues.is_public_body(principal):
+        return []  # a government's programme or fund is no company's spending commitment
     roles = [(s, r) for s, r in roles if s.id_ != principal.id_]
     if deal_type == "funding_round" and not isinstance(principal, _Named):
         roles += _backers_before(sent, companies, roles, principal)
@@ -403,6 +405,7 @@ _NEEDS_OBJECT = {
 }
 
 
+_RELATIVE_BEFORE = re.compile(r"\b(?:which|that|who)\s+(?:also\s+|already\s+)?$", re.IGNORECASE)
 _NOT_A_RAISE = re.compile(r"\s+(?:\w+\s+){0,2}?(?:forecasts?|guidance|outlook|estimates?|targets?|prices?|questions|"
                           r"concerns|doubts|fears|hopes|stakes?|profile|bar|awareness|expectations)\b", re.IGNORECASE)
 _LED_BY_PERSON = re.compile(r"\s+(?:(?:its|the|former|founder|co-founder|chief|executive|president|chairman|ceo|"
@@ -419,6 +422,8 @@ def _cue_holds(deal_type: str, match: re.Match, sent: Span, companies: list[Span
         return False  # "raised its forecast", "raising questions": no money comes in
     if _LED_BY_PERSON.match(doc_text(sent.doc)[end:end + 40]) and match.group(0).lower().endswith(" by"):
         return False  # "DigitalBridge, led by chief executive Marc Ganzi": a person runs it
+    if deal_type in ("supply_agreement", "partnership") and _RELATIVE_BEFORE.search(doc_text(sent.doc)[max(0, start - 12):start]):
+        return False  # "SK hynix, which supplies most of the memory in ...": describes a business, announces nothing
     needs = _NEEDS_OBJECT.get(deal_type)
     if needs is None or not needs.match(match.group(0)):
         return True
@@ -643,11 +648,17 @@ def _role(sent: Span, company: Span, deal_type: str, cues: Cues) -> str | None:
     return None
 
 
+_TITLE_AFTER = re.compile(r"\s+(?:chief|ceo|cfo|cto|coo|founder|co-founder|chairman|chairwoman|president|"
+                          r"executive|spokes\w+)\b", re.IGNORECASE)
+
+
 def _modifier(span: Span) -> bool:
     """A name used as a modifier ("a Grace CPU", "Nvidia-based servers") names a product, not a party;
     a company's possessive or a list of names is kept."""
     root = span.root
-    return root.dep_ in ("compound", "amod") and root.head.pos_ == "NOUN" and root.head.i == span.end \
+    if _TITLE_AFTER.match(doc_text(span.doc)[span.end_char:span.end_char + 24]):
+        return True  # "Tessel Labs chief executive Ann Moro": a person's employer, no party
+    return root.dep_ in ("compound", "amod") and root.head.pos_ == "NOUN" and span.end <= root.head.i <= span.end + 1 \
         and not re.match(r"(?:'s|’s)", doc_text(span.doc)[span.end_char:span.end_char + 2]) \
         and not re.match(r"\s+(?:shares|stock)\b", doc_text(span.doc)[span.end_char:span.end_char + 8])
 

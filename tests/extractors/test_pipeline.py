@@ -252,3 +252,18 @@ def test_the_amount_nearest_the_deal_words_is_the_deal_amount(nlp):
     found = deals(nlp, "Corvane Systems will build a €4 billion plant in Saxony after regulators cleared "
                        "€1 billion of state aid for it.")
     assert {(d.deal_type, d.amount) for d in found if d.deal_type == "grant"} == {("grant", 1_000_000_000)}
+
+
+def test_a_government_programme_is_no_capex_commitment(nlp):
+    assert not [d for d in deals(nlp, "The European Commission will mobilise €50 billion to build AI data centers.")
+                if d.deal_type == "capex_commitment"]
+
+
+def test_a_relative_clause_describing_a_supplier_announces_nothing(nlp):
+    assert deals(nlp, "Corvane Systems, which supplies optical engines to Tessel Labs, hired a new chief.") == ()
+
+
+def test_a_company_named_in_a_title_is_not_the_supplier(nlp):
+    [deal] = deals(nlp, "Brightlattice Power, chaired by Tessel Labs chief executive Ann Moro, has agreed to supply "
+                        "200 megawatts of electricity to Corvane Systems.")
+    assert (deal.deal_type, deal.company) == ("supply_agreement", "Brightlattice Power")

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from dataclasses import replace
+from importlib.metadata import version
 
 from flows.config import load_settings, quiet_prefect
 from flows.errors import DealwireError, UsageError
@@ -16,28 +19,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.command(args)
-    except UsageError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 2
-    except DealwireError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        status = args.command(args)
+        sys.stdout.flush()      # a reader that went away shows here, not as a traceback at exit
+        return status
+    except (Exception, KeyboardInterrupt) as exc:
+        status = exit_status(exc)
+        if status is None:
+            raise
+        return status
+
+
+def exit_status(exc: BaseException) -> int | None:
+    """The one place an error becomes what the user sees: usage 2, a failure 1 (each with one line,
+    'Error: ...'), an interrupt 130, a closed output pipe 141; None for a bug (its traceback is shown)."""
+    from storage.db import StorageError
+
+    if isinstance(exc, BrokenPipeError):
+        # `dealwire sql ... | head`: the reader has what it wanted. Say nothing, as other tools do, and
+        # point stdout at /dev/null so that the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    if isinstance(exc, KeyboardInterrupt):
         print("Interrupted; what was stored so far is kept, and the next run carries on.", file=sys.stderr)
         return 130
-    except Exception as exc:
-        from storage.db import StorageError
-
-        if isinstance(exc, StorageError):
-            print(f"Error: {exc}", file=sys.stderr)
-            return 1
-        raise
+    if not isinstance(exc, (DealwireError, StorageError)):
+        return None
+    print("Error: " + " ".join(str(exc).split()), file=sys.stderr)
+    return 2 if isinstance(exc, UsageError) else 1
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dealwire", description="AI-infrastructure deals from news feeds, into DuckDB.", epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"dealwire {version('dealwire')}")
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="one run over every feed in the config", epilog=EPILOG,
@@ -112,7 +126,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    from flows.fetch import local_path
+
     settings = load_settings(args.config, args.db, args.allow_private)
+    missing = [feed for feed in args.feeds if (path := local_path(feed)) is not None and not path.exists()]
+    if missing:
+        raise UsageError(f"no such feed file: {', '.join(missing)}")
     return _ingest(args.feeds, _waiting(settings, args))
 
 
@@ -121,11 +140,12 @@ def _waiting(settings, args):
 
 
 def _ingest(sources: list[str], settings) -> int:
-    from flows.runs import exclusive_run
+    from flows.runs import check_database, exclusive_run
 
     # The lock is taken here, before Prefect and spaCy load, so a run that waits starts no flow run
     # and --no-wait fails at once; the flow takes it again (re-entrant) for runs a schedule starts.
     with exclusive_run(settings):
+        check_database(settings)
         api = _prefect()
         from flows.ingest import ingest
 
@@ -155,9 +175,10 @@ def cmd_reprocess(args) -> int:
     if bool(args.article) == (args.stale or args.all):
         raise UsageError("give one ARTICLE, or --stale, or --all")
     settings = _waiting(load_settings(args.config, args.db), args)
-    from flows.runs import exclusive_run
+    from flows.runs import check_database, exclusive_run
 
     with exclusive_run(settings):
+        check_database(settings, must_exist=True, article=args.article)
         api = _prefect()
         from flows.reprocess import reprocess_article, reprocess_articles
 
@@ -187,16 +208,21 @@ def format_changes(changes: dict[str, dict[str, int]]) -> str:
 
 
 def cmd_serve(args) -> int:
-    from flows.serve import serve
+    from flows.serve import check_cron, serve
 
     settings = load_settings(args.config, args.db, args.allow_private)
     if not settings.feeds:
         raise UsageError(f"no [[feed]] entries in {args.config or 'seeds/feeds.toml'}")
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be a positive number of minutes")
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
     # The command line wins; else the config's [settings] schedule_cron / schedule_interval_minutes.
     cron = args.cron if args.cron or args.interval is not None else settings.schedule_cron
     interval = args.interval if args.interval is not None else (None if cron else settings.schedule_interval_minutes)
+    if cron is not None:
+        check_cron(cron, "--cron" if args.cron else f"config {args.config or 'seeds/feeds.toml'}: "
+                                                    "[settings] schedule_cron")
     return serve(settings, config=args.config, cron=cron, interval_minutes=interval, port=args.port)
 
 
@@ -204,6 +230,8 @@ def cmd_sql(args) -> int:
     from storage.db import Database
     from storage.reads import run_query
 
+    if not args.query.strip():
+        raise UsageError('give one SQL statement, e.g. dealwire sql "SELECT count(*) FROM deals"')
     settings = load_settings(None, args.db)
     started = time.monotonic()
     # A run holds the file only while it writes a batch; waiting here turns that moment into a delay.

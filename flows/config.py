@@ -1,6 +1,7 @@
 """Settings: the one place that reads the environment and configuration files."""
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -45,18 +46,107 @@ def load_settings(config: str | None = None, db: str | None = None, allow_privat
     env = os.environ if env is None else env
     path = Path(config) if config else DEFAULT_CONFIG
     data = _read_toml(path) if (config or path.exists()) else {}
-    feeds = tuple(_feed_source(entry, path.parent, path) for entry in data.get("feed", []))
-    options = {k: v for k, v in data.get("settings", {}).items() if k in Settings.__dataclass_fields__}
-    model = env.get("DEALWIRE_SPACY_MODEL") or options.pop("spacy_model", None)
-    n_process = int(env.get("DEALWIRE_N_PROCESS") or options.pop("n_process", 0) or _default_processes())
+    feeds, options = _check_config(data, path)
+    # Popped before the environment is consulted: left in options, each would be given twice.
+    model = options.pop("spacy_model", None)
+    n_process = options.pop("n_process", None)
+    model = env.get("DEALWIRE_SPACY_MODEL") or model
+    n_process = _env_number(env, "DEALWIRE_N_PROCESS", int, 1) or n_process or _default_processes()
     return Settings(
-        **{k: v for k, v in options.items() if k not in ("db_path", "feeds", "allow_private")},
+        **options,
         db_path=db or env.get("DEALWIRE_DB") or DEFAULT_DB,
-        feeds=feeds,
+        feeds=tuple(_feed_source(entry, path.parent) for entry in feeds),
         spacy_model=model,
         n_process=n_process,
         allow_private=allow_private or _truthy(env.get("DEALWIRE_ALLOW_PRIVATE")),
     )
+
+
+# What a config file's [settings] may hold: the kind of value and the smallest allowed (None: any),
+# and whether that smallest value is itself allowed. A value outside them would not fail but
+# misbehave later (batch_size = 0 never finishes a batch), so it is refused when the file is read.
+_SETTINGS: dict[str, tuple[type, float | None, bool]] = {
+    "spacy_model": (str, None, True),
+    "batch_size": (int, 1, True),
+    "schedule_cron": (str, None, True),
+    "schedule_interval_minutes": (float, 0, False),
+    "n_process": (int, 1, True),
+    "fetch_workers": (int, 1, True),
+    "fetch_retries": (int, 0, True),
+    "retry_delay_s": (float, 0, True),
+    "timeout_s": (float, 0, False),
+    "max_feed_bytes": (int, 1, True),
+    "lock_wait_s": (float, 0, True),
+    "read_wait_s": (float, 0, True),
+}
+# Settings that come from elsewhere, and where.
+_NOT_IN_FILE = {"db_path": "--db or $DEALWIRE_DB", "allow_private": "--allow-private or DEALWIRE_ALLOW_PRIVATE=1",
+                "wait_for_lock": "--no-wait", "feeds": "[[feed]] tables"}
+_TABLES = ("feed", "settings")
+_FEED_KEYS = ("url", "name")
+
+
+def _check_config(data: dict, path: Path) -> tuple[list[dict], dict]:
+    """The [[feed]] tables and the [settings] of a config file, every key and value checked; one
+    UsageError naming the file lists every problem."""
+    problems = [_unknown(key, _TABLES, "") for key in data if key not in _TABLES]
+    feeds, settings = data.get("feed", []), data.get("settings", {})
+    if not isinstance(feeds, list) or not all(isinstance(f, dict) for f in feeds):
+        problems.append("feed must be [[feed]] tables, each with a url")
+        feeds = []
+    if not isinstance(settings, dict):
+        problems.append("settings must be a [settings] table")
+        settings = {}
+    for n, entry in enumerate(feeds, 1):
+        problems += [_unknown(key, _FEED_KEYS, f"[[feed]] {n}") for key in entry if key not in _FEED_KEYS]
+        if not isinstance(entry.get("url"), str) or not entry["url"]:
+            problems.append(f"[[feed]] {n} needs a url (a string)")
+    options = {}
+    for key, value in settings.items():
+        if key in _NOT_IN_FILE:
+            problems.append(f"[settings] {key} cannot be set in a config file; use {_NOT_IN_FILE[key]}")
+        elif key not in _SETTINGS:
+            problems.append(_unknown(key, _SETTINGS, "[settings]"))
+        elif problem := _bad_value(value, *_SETTINGS[key]):
+            problems.append(f"[settings] {key} {problem}")
+        else:
+            options[key] = float(value) if _SETTINGS[key][0] is float else value
+    if problems:
+        raise UsageError(f"config {path}: " + "; ".join(problems))
+    return feeds, options
+
+
+def _unknown(key: str, known, where: str) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known)})"
+    return f"unknown key {key}{' in ' + where if where else ''}{hint}"
+
+
+def _bad_value(value, kind: type, low: float | None, low_allowed: bool) -> str | None:
+    """Why value is not a valid setting of this kind and range, or None when it is."""
+    wanted = {int: "a whole number", float: "a number", str: "a string"}[kind]
+    if low is not None:
+        wanted += f" {'of at least' if low_allowed else 'greater than'} {low:g}"
+    numeric = (int, float) if kind is float else (int,) if kind is int else ()
+    if isinstance(value, bool) or not isinstance(value, numeric or (str,)):
+        return f"must be {wanted}, not {value!r}"
+    if low is not None and (value < low or (value == low and not low_allowed)):
+        return f"must be {wanted}, not {value!r}"
+    return None
+
+
+def _env_number(env, name: str, kind: type, low: float) -> int | float | None:
+    """An environment variable holding a number (None when unset or empty)."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        value = text
+    if problem := _bad_value(value, kind, low, True):
+        raise UsageError(f"environment variable {name} {problem}")
+    return value
 
 
 def _default_processes() -> int:
@@ -75,10 +165,8 @@ def _read_toml(path: Path) -> dict:
         raise UsageError(f"config {path}: {exc}") from None
 
 
-def _feed_source(entry, base: Path, path: Path) -> str:
-    source = entry.get("url") if isinstance(entry, dict) else None
-    if not source or not isinstance(source, str):
-        raise UsageError(f"config {path}: every [[feed]] needs a url")
+def _feed_source(entry: dict, base: Path) -> str:
+    source = entry["url"]
     if "://" in source:
         return source
     return str((base / source).resolve())

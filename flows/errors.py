@@ -79,3 +79,13 @@ class ArticleError(DealwireError):
 
     def _init_args(self) -> tuple[Any, ...]:
         return (self.article, self.reason)
+
+
+class ArticleNotFound(ArticleError):
+    """No stored article has this id or URL."""
+
+    def __init__(self, article: str):
+        super().__init__(article, "not in the database (give an article_id or URL from the articles table)")
+
+    def _init_args(self) -> tuple[Any, ...]:
+        return (self.article,)

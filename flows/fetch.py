@@ -93,13 +93,20 @@ def check_host_allowed(host: str, policy: FetchPolicy = FetchPolicy(), *,
             raise FeedRefused(feed_url, f"host {host!r} resolves to {problem} address {addr}")
 
 
+def local_path(source: str) -> Path | None:
+    """The file a feed source names when it is a path (not a URL, nor 'javascript:...'); else None."""
+    if is_url(source) or (_SCHEME_ONLY_RE.match(source) and not Path(source).expanduser().exists()):
+        return None
+    return Path(source).expanduser()
+
+
 def fetch_feed(source: str, *, etag: str | None = None, last_modified: str | None = None,
                policy: FetchPolicy = FetchPolicy(), client: httpx.Client | None = None) -> FetchResult:
     if not is_url(source):
-        scheme = _SCHEME_ONLY_RE.match(source)
-        if scheme and not Path(source).expanduser().exists():
-            raise FeedRefused(source, f"unsupported URL scheme {scheme.group(1).lower()!r}")
-        return _read_file(source, Path(source).expanduser(), policy)
+        if (path := local_path(source)) is None:
+            scheme = _SCHEME_ONLY_RE.match(source).group(1).lower()
+            raise FeedRefused(source, f"unsupported URL scheme {scheme!r}")
+        return _read_file(source, path, policy)
     if source.split(":", 1)[0].lower() == "file":
         parts = urlsplit(source)
         if parts.netloc not in ("", "localhost"):

@@ -115,11 +115,13 @@ def _honour_retry_after(exc: FeedError) -> None:
 
 
 @task(name="extract-and-store", cache_policy=NO_CACHE)
-def extract_and_store(articles: list[Article], settings: Settings, ticket: Ticket | None = None) -> list[FoundDeal]:
-    """Extract a batch and store it with its articles in one transaction; return the deals found."""
+def extract_and_store(articles: list[Article], settings: Settings, ticket: Ticket | None = None,
+                      run_id: str | None = None, new: int = 0) -> list[FoundDeal]:
+    """Extract a batch and store it with its articles in one transaction, which also adds it to the run's
+    counts (new: how many of the articles are new); return the deals found."""
     extractions, version = extract_articles(articles, settings, ticket)
     with _database(settings) as db:
-        writes.save_articles(db, articles, extractions, version)
+        writes.save_articles(db, articles, extractions, version, run_id=run_id, new=new)
     return [FoundDeal(d.company, d.deal_type, d.amount, d.currency, a.url)
             for a, e in zip(articles, extractions) for d in e.deals]
 
@@ -133,7 +135,10 @@ def ingest(sources: list[str], settings: Settings) -> RunSummary:
         try:
             _run(list(dict.fromkeys(sources)), settings, summary)
         except BaseException as exc:
-            finish_run(settings, summary.run_id, "failed", error=failure_reason(exc), **_counts(summary))
+            # The article and deal counts are left as the stored batches committed them: a batch still
+            # in flight when a run stops may yet be stored, and counts itself if it is.
+            feeds = {k: v for k, v in _counts(summary).items() if k.startswith("feeds_")}
+            finish_run(settings, summary.run_id, "failed", error=failure_reason(exc), **feeds)
             raise
         finish_run(settings, summary.run_id, "partial" if summary.failures else "completed",
                    error="; ".join(f"{feed}: {reason}" for feed, reason in summary.failures)[:4000] or None,
@@ -184,6 +189,7 @@ class _Stream:
         self.settings, self.summary, self.feeds = settings, summary, feeds
         self.seen: set[str] = set()          # article ids met in this run: the first feed given wins
         self.pending: list[Article] = []
+        self.new: set[str] = set()           # queued articles not stored before (the others are updates)
         self.queued = 0                      # articles queued for extraction so far in this run
         self.stored = 0
         self.unrecorded: list[tuple[FeedOutcome, int]] = []   # feed, and `queued` after its articles
@@ -191,7 +197,7 @@ class _Stream:
         # Batches submitted and not yet collected. With worker processes, one more batch is queued
         # behind the one being extracted, so the workers go on while a batch is stored and the next
         # feeds are parsed; in-process extraction (one core) gains nothing from that and runs one.
-        self.inflight: deque[tuple[object, int]] = deque()
+        self.inflight: deque[tuple[object, list[Article]]] = deque()
         self.ahead = 1 if extracts_in_workers(settings) else 0
         self.order = BatchOrder()
 
@@ -203,7 +209,7 @@ class _Stream:
             fresh.append(articles)
         known = _content_hashes([a for articles in fresh for a in articles], self.settings)
         for o, articles in zip(outcomes, fresh):
-            changed = _changed(articles, known, self.summary)
+            changed = _changed(articles, known, self.summary, self.new)
             self.pending.extend(changed)
             self.queued += len(changed)
             # Kept until recorded without its articles: only the feed's own fields are needed then.
@@ -223,17 +229,24 @@ class _Stream:
 
     def _store(self, size: int) -> None:
         batch, self.pending = self.pending[:size], self.pending[size:]
-        self.inflight.append((extract_and_store.submit(batch, self.settings, self.order.ticket()), len(batch)))
+        new = sum(a.article_id in self.new for a in batch)
+        future = extract_and_store.submit(batch, self.settings, self.order.ticket(), self.summary.run_id, new)
+        self.inflight.append((future, batch))
         while len(self.inflight) > self.ahead:
             self._collect()
 
     def _collect(self) -> None:
-        """Wait for the oldest batch in flight: batches are counted as stored in the order they came."""
-        future, size = self.inflight.popleft()
+        """Wait for the oldest batch in flight: batches are counted as stored in the order they came, and
+        only once stored, so a run stopped part-way records no article it did not store."""
+        future, batch = self.inflight.popleft()
         found = future.result()
         self.summary.found.extend(found)
         self.summary.deals += len(found)
-        self.stored += size
+        self.stored += len(batch)
+        new = sum(a.article_id in self.new for a in batch)
+        self.summary.articles_new += new
+        self.summary.articles_updated += len(batch) - new
+        self.new.difference_update(a.article_id for a in batch)
         progress(f"extracted {self.stored}/{self.queued} articles ({self.read}/{self.feeds} feeds read)")
 
     def _record(self) -> None:
@@ -283,15 +296,15 @@ def _content_hashes(articles: list[Article], settings: Settings) -> dict[str, st
         return reads.content_hashes(db, (a.article_id for a in articles))
 
 
-def _changed(articles: list[Article], known: dict[str, str], summary: RunSummary) -> list[Article]:
-    """New articles and those whose content changed; unchanged ones are not extracted again."""
+def _changed(articles: list[Article], known: dict[str, str], summary: RunSummary, new: set[str]) -> list[Article]:
+    """New articles (their ids added to new) and those whose content changed; unchanged ones are not
+    extracted again."""
     pending = []
     for a in articles:
         if a.article_id not in known:
-            summary.articles_new += 1
+            new.add(a.article_id)
             pending.append(a)
         elif known[a.article_id] != a.content_hash:
-            summary.articles_updated += 1
             pending.append(a)
         else:
             summary.articles_unchanged += 1

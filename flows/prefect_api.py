@@ -44,7 +44,9 @@ class EphemeralServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-            env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            # Its own session: Ctrl-C in a terminal signals the whole foreground group, and a server that
+            # died with it would leave this process retrying its last API calls for a minute or more.
+            env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, start_new_session=True)
 
     def wait_until_healthy(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -17,7 +17,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from extractors.records import Article, Extraction
 from flows.config import Settings
-from flows.errors import ArticleError, UsageError
+from flows.errors import ArticleNotFound, UsageError
 from flows.extract import BatchOrder, Ticket, extract_articles, extracts_in_workers
 from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
 from storage import reads, writes
@@ -55,7 +55,7 @@ def reprocess_article(ref: str, settings: Settings) -> ReprocessResult:
         with Database(settings.db_path, lock_wait_s=settings.lock_wait_s) as db:
             article = reads.find_article(db, ref)
         if article is None:
-            raise ArticleError(ref, "not in the database (give an article_id or URL from the articles table)")
+            raise ArticleNotFound(ref)
         run_id = start_run(settings, "reprocess", "article")
         try:
             result = replace_batch([article], extract_batch([article], settings), settings, run_id, 0, {})

@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterator
 
 from flows.config import Settings
-from storage import writes
+from flows.errors import ArticleNotFound
+from storage import reads, writes
 from storage.db import Database
 from storage.lock import run_lock
 
@@ -20,6 +21,14 @@ def exclusive_run(settings: Settings) -> Iterator[None]:
 
     with run_lock(settings.db_path, wait=settings.wait_for_lock, on_wait=waiting):
         yield
+
+
+def check_database(settings: Settings, *, must_exist: bool = False, article: str | None = None) -> None:
+    """Fail now on a database a run could not use, rather than after Prefect and spaCy have started
+    (~10 s): a file that is not a DuckDB database, none when one must exist, no such article."""
+    with Database(settings.db_path, lock_wait_s=settings.lock_wait_s, must_exist=must_exist) as db:
+        if article is not None and reads.find_article(db, article) is None:
+            raise ArticleNotFound(article)
 
 
 def start_run(settings: Settings, flow: str, scope: str | None = None) -> str:

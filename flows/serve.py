@@ -18,7 +18,7 @@ from pathlib import Path
 from prefect import flow
 
 from flows.config import Settings, load_settings, quiet_prefect
-from flows.errors import DealwireError
+from flows.errors import DealwireError, UsageError
 from flows.prefect_api import api_healthy, stop_process
 
 FLOW_NAME = "dealwire-run"
@@ -70,6 +70,16 @@ def serve(settings: Settings, *, config: str | None, cron: str | None, interval_
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
     return 0
+
+
+def check_cron(cron: str, source: str) -> None:
+    """Refuse a cron expression Prefect would refuse, before a server is started for it (~20 s)."""
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=cron)
+    except ValueError:      # pydantic's ValidationError
+        raise UsageError(f"{source} {cron!r} is not a cron expression (five fields, e.g. '*/30 * * * *')") from None
 
 
 @contextlib.contextmanager

@@ -23,15 +23,20 @@ class StorageError(Exception):
 
 
 class Database:
-    """A DuckDB file, opened read-write (migrated to the current schema) or read-only."""
+    """A DuckDB file, opened read-write (migrated to the current schema) or read-only; one that is not
+    there is created, unless it is opened read-only or must_exist."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, lock_wait_s: float = 0.0):
+    def __init__(self, path: str | Path, *, read_only: bool = False, lock_wait_s: float = 0.0,
+                 must_exist: bool = False):
         self.path = str(path)
         self.read_only = read_only
-        if not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        elif not Path(self.path).exists():
+        if (read_only or must_exist) and not Path(self.path).exists():
             raise StorageError(self.path, "no such database (run `dealwire run` or `dealwire ingest` first)")
+        if not read_only:
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(self.path, f"cannot create its directory: {exc.strerror}") from None
         self.con = _connect(self.path, read_only, lock_wait_s)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:

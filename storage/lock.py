@@ -60,8 +60,11 @@ def run_lock(db_path: str | Path, *, wait: bool = True,
             _release(path)
         return
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:   # a read-only directory, a path through a file, ...
+        raise StorageError(str(db_path), f"cannot create its lock file {path}: {exc.strerror}") from None
     try:
         _acquire(fd, str(db_path), wait, on_wait, poll_s)
     except BaseException:

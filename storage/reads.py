@@ -103,5 +103,7 @@ def deal_counts(db: Database, article_ids: Iterable[str]) -> int:
 def run_query(db: Database, sql: str) -> tuple[list[str], list[tuple]]:
     """Run one statement; return column names and rows."""
     cursor = db.con.execute(sql)
+    if cursor is None:      # nothing but comments or semicolons
+        return [], []
     columns = [d[0] for d in cursor.description] if cursor.description else []
     return columns, cursor.fetchall() if columns else []

@@ -45,8 +45,10 @@ def record_feed(db: Database, feed_url: str, *, status: str, error: str | None =
     )
 
 
-def save_articles(db: Database, articles: Sequence[Article], extractions: Sequence[Extraction], version: str) -> None:
-    """Upsert articles and replace their extractions, all in one transaction."""
+def save_articles(db: Database, articles: Sequence[Article], extractions: Sequence[Extraction], version: str,
+                  *, run_id: str | None = None, new: int = 0) -> None:
+    """Upsert articles and replace their extractions, all in one transaction; with run_id, that run's
+    counts grow by this batch (new of its articles new, the rest updated) in the same transaction."""
     if not articles:
         return
     now = datetime.now(timezone.utc)
@@ -80,6 +82,12 @@ def save_articles(db: Database, articles: Sequence[Article], extractions: Sequen
         finally:
             con.unregister("incoming_articles")
         _replace_extractions(con, [a.article_id for a in articles], extractions, version, now)
+        if run_id is not None:
+            con.execute("UPDATE runs SET articles_new = coalesce(articles_new, 0) + $new, "
+                        "articles_updated = coalesce(articles_updated, 0) + $updated, "
+                        "deals_found = coalesce(deals_found, 0) + $deals WHERE run_id = $run",
+                        {"new": new, "updated": len(articles) - new,
+                         "deals": sum(len(e.deals) for e in extractions), "run": run_id})
 
 
 def replace_extractions(db: Database, article_ids: Sequence[str], extractions: Sequence[Extraction],

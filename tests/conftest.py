@@ -1,9 +1,13 @@
-"""Shared fixtures: one Prefect test server per session, Settings for a DuckDB file in tmp_path, feed builders."""
+"""Shared fixtures: one Prefect test server per session, the `dealwire` command as a subprocess, Settings
+for a DuckDB file in tmp_path, feed builders."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
@@ -28,6 +32,23 @@ def prefect_api() -> str:
 
     with prefect_test_harness(server_startup_timeout=None):
         yield PREFECT_API_URL.value()
+
+
+DEALWIRE = str(Path(sys.executable).parent / "dealwire")
+
+
+@pytest.fixture(scope="session")
+def dealwire_env(prefect_api) -> dict[str, str]:
+    """The environment of every run: the session's Prefect server, no inherited dealwire settings."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DEALWIRE_")}
+    return {**base, "PREFECT_API_URL": prefect_api}
+
+
+def run_dealwire(*args: str, env: dict[str, str], timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    """Run `dealwire ARGS...` to the end; a traceback on stderr fails the test."""
+    result = subprocess.run([DEALWIRE, *args], capture_output=True, text=True, env=env, timeout=timeout, **kwargs)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result
 
 
 def local_settings(db_path) -> Settings:

@@ -10,7 +10,7 @@ import tracemalloc
 import httpx
 import pytest
 
-from flows.errors import (ArticleError, DealwireError, FeedError, FeedRefused,
+from flows.errors import (ArticleError, ArticleNotFound, DealwireError, FeedError, FeedRefused,
                           UsageError)
 from flows.fetch import FetchPolicy, check_host_allowed, fetch_feed, is_url
 from tests.feedserver import feed_server  # noqa: F401  (pytest fixture)
@@ -275,6 +275,7 @@ def test_is_url():
     FeedError("http://x.test/f", "HTTP 503", transient=True, retry_after=12.0),
     FeedRefused("http://x.test/f", "private address"),
     ArticleError("http://x.test/a", "no body"),
+    ArticleNotFound("0123456789abcdef"),
 ], ids=lambda e: type(e).__name__)
 def test_errors_pickle_round_trip(err):
     copy = pickle.loads(pickle.dumps(err))

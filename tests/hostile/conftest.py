@@ -1,31 +1,12 @@
-"""Helpers for the hostile-input tests: the installed `dealwire` run as a subprocess, and reads of its database."""
+"""Helpers for the hostile-input tests: settings files and reads of the database `dealwire` wrote."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
 from storage.db import Database
+from tests.conftest import DEALWIRE, run_dealwire  # noqa: F401  (the hostile tests import them from here)
 
-DEALWIRE = str(Path(sys.executable).parent / "dealwire")
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-
-
-@pytest.fixture(scope="session")
-def dealwire_env(prefect_api) -> dict[str, str]:
-    """The environment of every run: the session's Prefect server, no inherited dealwire settings."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DEALWIRE_")}
-    return {**base, "PREFECT_API_URL": prefect_api}
-
-
-def run_dealwire(*args: str, env: dict[str, str], timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
-    """Run `dealwire ARGS...` to the end; a traceback on stderr fails the test."""
-    result = subprocess.run([DEALWIRE, *args], capture_output=True, text=True, env=env, timeout=timeout, **kwargs)
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    return result
 
 
 def settings_file(folder: Path, **settings) -> str:

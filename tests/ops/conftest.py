@@ -60,9 +60,9 @@ def dealwire(*args: str, env: dict[str, str], timeout: float = 180) -> subproces
 class Running:
     """A `dealwire` process in the background whose stderr is collected line by line."""
 
-    def __init__(self, *args: str, env: dict[str, str]):
+    def __init__(self, *args: str, env: dict[str, str], **popen):
         self.proc = subprocess.Popen([DEALWIRE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=env)
+                                     env=env, **popen)
         self.lines: list[str] = []
         self._seen = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -3,6 +3,7 @@ behind: not when it ends, not when it is killed outright."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import funding_feed
-from tests.ops.conftest import Running, dealwire, long_feed, query
+from tests.ops.conftest import Running, dealwire, long_feed, query, write_config
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="finds the server's process through /proc")
 
@@ -67,4 +68,25 @@ def test_a_killed_run_takes_its_server_with_it(tmp_path, own_env):
     run.proc.kill()
     run.proc.wait(10)
 
+    assert gone(own_env)
+
+
+def test_ctrl_c_stops_a_run_in_seconds_and_leaves_its_record_true(tmp_path, own_env):
+    """Ctrl-C in a terminal signals the whole process group, the run's own Prefect server included."""
+    feed, db = tmp_path / "long.xml", tmp_path / "d.duckdb"
+    feed.write_bytes(long_feed(300))
+    config = write_config(tmp_path / "batches.toml", batch_size=20)
+    run = Running("ingest", str(feed), "--db", str(db), "--config", str(config), env=own_env, process_group=0)
+    run.wait_for("extracted 20/")
+    before = len(run.lines)
+
+    os.killpg(run.proc.pid, signal.SIGINT)
+    sent = time.monotonic()
+    code, _, _ = run.finish(timeout=120)
+
+    assert time.monotonic() - sent < 10
+    said = [line for line in run.lines[before:] if not line.startswith("  extracted ")]
+    assert (code, said) == (130, ["Interrupted; what was stored so far is kept, and the next run carries on."])
+    (stored,), = query(db, "SELECT count(*) FROM articles")
+    assert query(db, "SELECT status, error, articles_new FROM runs") == [("failed", "interrupted", stored)]
     assert gone(own_env)

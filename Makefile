@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test bench lock clean serve
+.PHONY: setup run test bench lock clean serve train
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ serve: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Rebuild the sentence classifier (extractors/models/sentence_types) from the annotated articles.
+train: setup
+	$(BIN)/python -m flows.train ../shared/eval/train
 
 bench: setup
 	$(BIN)/python -m bench

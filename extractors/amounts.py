@@ -1,15 +1,29 @@
 """The money component: every amount in the text as a span in `doc.spans["money"]`."""
 from __future__ import annotations
 
+from dataclasses import astuple
 from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.money import find_money
+from extractors.money import MoneyMatch, find_money
+
+_KEY = "dealwire.money"
+
+
+def _get_money(span: Span) -> MoneyMatch | None:
+    stored = span.doc.user_data.get((_KEY, span.start_char, span.end_char))
+    return MoneyMatch(*stored) if stored is not None else None
+
+
+def _set_money(span: Span, match: MoneyMatch) -> None:
+    # Plain values in user_data, so that Doc.to_bytes() (msgpack) keeps them.
+    span.doc.user_data[(_KEY, span.start_char, span.end_char)] = astuple(match)
+
 
 if not Span.has_extension("money"):
-    Span.set_extension("money", default=None)
+    Span.set_extension("money", getter=_get_money, setter=_set_money)
 
 
 @Language.component("dealwire_money")

@@ -14,12 +14,24 @@ from spacy.tokens import Doc, Span
 
 from extractors.amounts import doc_text
 from extractors.money import MoneyMatch
-from extractors.records import Deal, Participant
+from extractors.records import Deal, Participant, deal_from_dict, deal_to_dict
 
 from extractors.versions import DEALS as VERSION  # noqa: F401  (this component's own version)
 
+_KEY = "dealwire.deals"
+
+
+def _get_deals(doc: Doc) -> list[Deal] | None:
+    stored = doc.user_data.get(_KEY)
+    return None if stored is None else [deal_from_dict(d) for d in stored]
+
+
+def _set_deals(doc: Doc, found: list[Deal]) -> None:
+    doc.user_data[_KEY] = [deal_to_dict(d) for d in found]  # plain values: Doc.to_bytes() keeps them
+
+
 if not Doc.has_extension("deals"):
-    Doc.set_extension("deals", default=None)
+    Doc.set_extension("deals", getter=_get_deals, setter=_set_deals)
 
 _ROUND = re.compile(r"\b(pre-seed|seed|series [a-h])\b(?:\+)?", re.IGNORECASE)
 # Deal types in the order they win when a sentence carries cues for several.
@@ -112,12 +124,12 @@ class DealFinder:
 def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
     deals: list[Deal] = []
     context = _Context()
-    for sent in _units(doc):
+    for sent in units(doc):
         if deals and deals[-1].deal_type in ("capex_commitment", "partnership") and _NAMES_PARTNERS.search(sent.text) \
                 and not _has_money(sent):
             deals[-1] = _add_partners(deals[-1], sent)  # "Arm, Microsoft and Nvidia are the technology partners"
             continue
-        found = _sentence_deals(sent, cues, deals[-1] if deals else None, context)
+        found = _sentence_deals(sent, cues, deals[-1] if deals else None, context, _learned_types(sent))
         if found:
             for deal in found:
                 deals = _merge(deals, context.lend_parties(deal))
@@ -167,7 +179,7 @@ class _Context:
 
 
 # -- sentences --------------------------------------------------------------------------------
-def _units(doc: Doc):
+def units(doc: Doc):
     """Sentences, further cut at paragraph breaks so bullet items stand alone."""
     for sent in doc.sents:
         start = sent.start
@@ -183,18 +195,30 @@ _RECEIPT = re.compile(r"\b(?:receiv\w+|get|gets|got|won|wins|will win|(?:was|wer
                       re.IGNORECASE)
 
 
-def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, context: _Context | None = None) -> list[Deal]:
+def _learned_types(sent: Span) -> tuple[str, ...]:
+    """Deal types the sentence classifier (extractors/sentence_types.py) gave this sentence, if it ran."""
+    if "deal_sentences" not in sent.doc.spans:
+        return ()
+    return tuple(dict.fromkeys(s.label_ for s in sent.doc.spans["deal_sentences"]
+                               if s.start < sent.end and sent.start < s.end))
+
+
+def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, context: _Context | None = None,
+                    learned: tuple[str, ...] = ()) -> list[Deal]:
     text = sent.text
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
                  and not _COMPARED.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 30):c.start_char])
                  and not _modifier(c)]
     if not companies:
         return []
-    held = {t: [m for p in cues.triggers.get(t, []) for m in p.finditer(text)
-                if _cue_holds(t, m, sent, companies) and not _in_history(text, m, cues)] for t in _PRIORITY}
+    matched = {t: [m for p in cues.triggers.get(t, []) for m in p.finditer(text)] for t in _PRIORITY}
+    held = {t: [m for m in found if _cue_holds(t, m, sent, companies) and not _in_history(text, m, cues)]
+            for t, found in matched.items()}
     types = [t for t in _PRIORITY if held[t]]
     if not types and context is not None and context.deal_type in _CARRIED_TYPES and _RECEIPT.search(text):
         types = [context.deal_type]  # "Sakura Internet will receive up to ¥50.1 billion"
+    if not types and not any(matched.values()):
+        types = [t for t in _PRIORITY if t in learned]  # no cue at all, but the trained classifier reads a deal
     if not types:
         return []
     amounts, valuation = _amounts(sent, cues)

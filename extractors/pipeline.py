@@ -8,7 +8,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from extractors import amounts, companies, deals, money  # noqa: F401  (registers the components)
+from extractors import amounts, companies, deals, money, sentence_types  # noqa: F401  (registers the components)
 from extractors.records import Extraction, Mention
 from extractors.versions import VERSION  # noqa: F401  (extractors.pipeline.VERSION, as before)
 
@@ -26,8 +26,12 @@ class ModelNotFound(Exception):
         return (type(self), (self.names,))
 
 
-def load_pipeline(model: str | None = None, seeds: Path = SEEDS) -> Language:
-    """The base English model plus dealwire's company, money and deal components, in order."""
+def load_pipeline(model: str | None = None, seeds: Path = SEEDS,
+                  sentence_model: Path | None = sentence_types.MODEL) -> Language:
+    """The base English model plus dealwire's company, money, sentence-type and deal components, in order.
+
+    sentence_model=None leaves the trained sentence classifier out (as `make train` does while building it).
+    """
     nlp = _load_base(model)
     known = read_companies(seeds / "companies.toml")
     lexicon = read_lexicon(seeds / "lexicon.toml")
@@ -42,6 +46,9 @@ def load_pipeline(model: str | None = None, seeds: Path = SEEDS) -> Language:
     # names like "Nvidia Corp." as section paths.
     nlp.add_pipe("dealwire_companies").use(known, lexicon)
     nlp.add_pipe("dealwire_money")
+    classifier = sentence_types.load_model(sentence_model) if sentence_model is not None else None
+    if classifier is not None:
+        nlp.add_pipe("dealwire_sentence_types").use(classifier)
     nlp.add_pipe("dealwire_deals").use(lexicon)
     return nlp
 

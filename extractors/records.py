@@ -1,7 +1,7 @@
 """What extraction produces: plain frozen records, independent of spaCy and of storage."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 DEAL_TYPES = (
@@ -42,6 +42,16 @@ class Deal:
     status: str = "announced"
     participants: tuple[Participant, ...] = field(default_factory=tuple)
     company_canonical: str | None = None   # companies.name of the principal company
+
+
+def deal_to_dict(deal: Deal) -> dict:
+    """The deal as plain values (for msgpack, JSON)."""
+    return asdict(deal)
+
+
+def deal_from_dict(data: dict) -> Deal:
+    parts = tuple(Participant(**p) for p in data.get("participants") or ())
+    return Deal(**{**data, "participants": parts})
 
 
 @dataclass(frozen=True)

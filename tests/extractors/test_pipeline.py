@@ -118,7 +118,7 @@ def test_mentions_carry_offsets_into_the_text(nlp):
 
 
 def test_version_names_every_component():
-    assert VERSION.count("+") == 2 and "money" in VERSION
+    assert VERSION.count("+") == 3 and "money" in VERSION
 
 
 def test_investors_listed_in_a_later_sentence_join_the_round(nlp):
@@ -267,3 +267,13 @@ def test_a_company_named_in_a_title_is_not_the_supplier(nlp):
     [deal] = deals(nlp, "Brightlattice Power, chaired by Tessel Labs chief executive Ann Moro, has agreed to supply "
                         "200 megawatts of electricity to Corvane Systems.")
     assert (deal.deal_type, deal.company) == ("supply_agreement", "Brightlattice Power")
+
+
+def test_an_annotated_doc_survives_to_bytes_and_back(nlp):
+    from spacy.tokens import Doc
+
+    doc = nlp("Quillfern Labs has raised $80 million in a Series B round led by Halyard Ventures, "
+              "which values it at $1 billion.")
+    again = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    assert extraction_from_doc(again) == extraction_from_doc(doc)
+    assert [s._.money.value for s in again.spans["money"]] == [80_000_000, 1_000_000_000]

@@ -270,6 +270,9 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
         return []  # "would each need to raise large sums" is no raise
     if deal_type == "funding_round" and not amounts and not _ROUND.search(text) and not _INVESTS.search(text):
         return []  # "MGX, an investment firm backed by Mubadala" describes; it announces nothing
+    if deal_type not in _VALUED and valuation is not None:
+        # "an AWS lease valued at $5.5 billion", "a deal that values X at $4 billion": the deal's own worth
+        amounts, valuation = amounts or [valuation], None
     status = "rumored" if cues.rumor is not None and cues.rumor.search(text) else "announced"
     participants = _unique_participants(roles)
     base = Deal(deal_type=deal_type, company=principal.kb_id_, company_canonical=principal.id_, evidence=text, evidence_start=sent.start_char,
@@ -816,10 +819,13 @@ def _add_late_amount(deal: Deal, sent: Span) -> Deal:
     return replace(deal, amount=money[0].value, currency=money[0].currency, amount_text=money[0].text)
 
 
+_VALUED = ("funding_round", "ipo")     # the deals whose company a valuation is stated for
+
+
 def _add_late_valuation(deal: Deal, sent: Span, cues: Cues) -> Deal:
     """"The round values the company at $1 billion": the valuation of the round just named, when the
     sentence names no other company and recalls no history."""
-    if deal.deal_type != "funding_round" or deal.valuation is not None:
+    if deal.deal_type not in _VALUED or deal.valuation is not None:
         return deal
     if cues.history is not None and cues.history.search(sent.text):
         return deal

@@ -277,3 +277,14 @@ def test_an_annotated_doc_survives_to_bytes_and_back(nlp):
     again = Doc(nlp.vocab).from_bytes(doc.to_bytes())
     assert extraction_from_doc(again) == extraction_from_doc(doc)
     assert [s._.money.value for s in again.spans["money"]] == [80_000_000, 1_000_000_000]
+
+
+def test_what_a_lease_is_valued_at_is_its_amount(nlp):
+    [deal] = deals(nlp, "Brightlattice Power signed a 10-year lease with Corvane Systems valued at $2 billion.")
+    assert (deal.deal_type, deal.amount, deal.valuation) == ("supply_agreement", 2_000_000_000, None)
+
+
+def test_an_ipo_valuation_stated_after_the_listing_belongs_to_it(nlp):
+    [deal] = deals(nlp, "Quillfern Labs raised $300 million in its initial public offering on Nasdaq. "
+                        "The offering values the company at $4 billion.")
+    assert (deal.deal_type, deal.amount, deal.valuation) == ("ipo", 300_000_000, 4_000_000_000)

@@ -136,7 +136,33 @@ def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
         elif deals:
             deals[-1] = _add_late_valuation(_add_late_amount(_add_late_participants(deals[-1], sent, cues), sent),
                                             sent, cues)
-    return deals
+    return [_without_self(d) for d in deals]
+
+
+def _without_self(deal: Deal) -> Deal:
+    """No company takes part in its own deal, and none twice: a short form ("Stratum" for "Stratum Fabric",
+    "AWS" beside "Amazon Web Services") is the same party."""
+    seen = {_name_key(deal.company), _name_key(deal.company_canonical or "")}
+    kept = []
+    for p in deal.participants:
+        keys = {_name_key(p.name), _name_key(p.canonical or "")} - {()}
+        if any(_prefix(k, s) for k in keys for s in seen if s):
+            continue
+        seen |= keys
+        kept.append(p)
+    return deal if len(kept) == len(deal.participants) else replace(deal, participants=tuple(kept))
+
+
+def _name_key(name: str) -> tuple[str, ...]:
+    return tuple(t for t in re.split(r"[^a-z0-9]+", name.casefold()) if t and t not in _LEGAL)
+
+
+def _prefix(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return bool(short) and long_[: len(short)] == short
+
+
+_LEGAL = {"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag", "sa", "nv", "se", "the"}
 
 
 _NAMES_PARTNERS = re.compile(r"\b(?:are|were|will be|is)\s+(?:the|its|their)?\s*(?:[\w-]+\s+){0,3}partners\b",

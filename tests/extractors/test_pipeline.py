@@ -288,3 +288,9 @@ def test_an_ipo_valuation_stated_after_the_listing_belongs_to_it(nlp):
     [deal] = deals(nlp, "Quillfern Labs raised $300 million in its initial public offering on Nasdaq. "
                         "The offering values the company at $4 billion.")
     assert (deal.deal_type, deal.amount, deal.valuation) == ("ipo", 300_000_000, 4_000_000_000)
+
+
+def test_a_short_form_of_the_principal_is_not_its_own_partner(nlp):
+    found = deals(nlp, "Stratum Fabric signed a partnership with Corvane Systems. "
+                       "Under the partnership, Stratum and Corvane Systems will co-develop switches.")
+    assert found and all(not p.name.startswith("Stratum") for d in found for p in d.participants)

@@ -63,6 +63,7 @@ class Cues:
     participation: re.Pattern | None = None
     public_body: re.Pattern | None = None
     lender: re.Pattern | None = None
+    late_party: re.Pattern | None = None
 
     @classmethod
     def from_lexicon(cls, lexicon: dict) -> "Cues":
@@ -78,6 +79,7 @@ class Cues:
             participation=_alternation(roles.get("participation", [])),
             public_body=_alternation(lexicon.get("public_bodies", {}).get("words", [])),
             lender=_alternation(lexicon.get("lenders", {}).get("words", [])),
+            late_party=_alternation(lexicon.get("late_party_cues", {}).get("words", [])),
         )
 
     def is_lender(self, span: Span) -> bool:
@@ -826,8 +828,6 @@ def _only_names_between(doc: Doc, sent: Span, offset: int, company: Span) -> boo
     return len(words) <= 6
 
 
-_LATE_PARTY = re.compile(r"\b(?:led|co-led|participated|participating|took part|taking part|joined|invested|"
-                         r"backed|lenders?)\b|\b(?:investors|backers|lenders)\b[^.]{0,30}\binclud\w*", re.IGNORECASE)
 _RAISES = re.compile(r"\b(?:rais(?:e|es|ed|ing)|secur(?:e|es|ed|ing))\b", re.IGNORECASE)
 
 
@@ -874,16 +874,19 @@ def _add_late_participants(deal: Deal, sent: Span, cues: Cues) -> Deal:
         return deal
     text = sent.text
     amounts, valuation = _amounts(sent, cues)
-    if not _LATE_PARTY.search(text) or _RAISES.search(text) or amounts or \
+    if cues.late_party is None or not cues.late_party.search(text) or _RAISES.search(text) or amounts or \
             (cues.history is not None and cues.history.search(text)):
         return deal  # only a sentence that names more backers of this deal, not another deal or history
     if valuation is not None and deal.valuation is None and deal.deal_type == "funding_round":
         deal = replace(deal, valuation=valuation.value)  # "... took part in the round, which values it at $600 million"
     companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end]
     added = []
+    backer = "investor" if deal.deal_type == "funding_round" else "lender"
     for company in companies:
-        role = _role(sent, company, deal.deal_type, cues)
-        if role and company.kb_id_ != deal.company:
+        if _modifier(company) or company.root.dep_ == "poss":
+            continue  # "GV, Alphabet's venture arm": Alphabet is not a backer here
+        role = _role(sent, company, deal.deal_type, cues) or backer
+        if company.kb_id_ != deal.company:
             added.append(Participant(company.text, role, company.id_))
     if not added:
         return deal

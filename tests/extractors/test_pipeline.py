@@ -294,3 +294,10 @@ def test_a_short_form_of_the_principal_is_not_its_own_partner(nlp):
     found = deals(nlp, "Stratum Fabric signed a partnership with Corvane Systems. "
                        "Under the partnership, Stratum and Corvane Systems will co-develop switches.")
     assert found and all(not p.name.startswith("Stratum") for d in found for p in d.participants)
+
+
+def test_backers_named_later_in_any_phrasing_join_the_round(nlp):
+    [deal] = deals(nlp, "Quillfern Labs has raised $60 million in a Series B round led by Halyard Ventures. "
+                        "Existing shareholders Tessel Capital and Ironwood Partners also put in money.")
+    assert {(p.name, p.role) for p in deal.participants} == {
+        ("Halyard Ventures", "lead_investor"), ("Tessel Capital", "investor"), ("Ironwood Partners", "investor")}

@@ -31,9 +31,10 @@ def prefect_api() -> str:
 
 
 def local_settings(db_path) -> Settings:
-    """Settings for a test database: loopback feeds allowed, no retries, short waits."""
+    """Settings for a test database: loopback feeds allowed, no retries, short waits, and no article pages
+    (the test feeds link to hosts beyond loopback; tests of pages turn them on)."""
     return Settings(db_path=str(db_path), allow_private=True, fetch_retries=0, retry_delay_s=0, timeout_s=5,
-                    lock_wait_s=10)
+                    lock_wait_s=10, fetch_pages="never")
 
 
 @pytest.fixture

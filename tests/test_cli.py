@@ -21,7 +21,7 @@ DEALWIRE = str(Path(sys.executable).parent / "dealwire")
 def env(prefect_api) -> dict[str, str]:
     """The environment of every run: the session's Prefect server, no inherited dealwire settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DEALWIRE_")}
-    return {**base, "PREFECT_API_URL": prefect_api}
+    return {**base, "PREFECT_API_URL": prefect_api, "DEALWIRE_FETCH_PAGES": "never"}   # loopback only
 
 
 def dealwire(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

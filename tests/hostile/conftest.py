@@ -18,7 +18,8 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 def dealwire_env(prefect_api) -> dict[str, str]:
     """The environment of every run: the session's Prefect server, no inherited dealwire settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DEALWIRE_")}
-    return {**base, "PREFECT_API_URL": prefect_api}
+    # No article pages: these feeds link to hosts beyond loopback, or to the hostile server's own traps.
+    return {**base, "PREFECT_API_URL": prefect_api, "DEALWIRE_FETCH_PAGES": "never"}
 
 
 def run_dealwire(*args: str, env: dict[str, str], timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:

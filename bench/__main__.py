@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from bench import measure
 from bench.corpus import make_corpus, write_feed, write_feeds
+from bench.pages import CONFIG as PAGES_CONFIG, page_server, write_summary_feed
 from bench.report import Figures, format_table, name_value_lines
 
 
@@ -82,6 +84,18 @@ def _bench(args, n_process: int, work: Path) -> int:
         return 1
     fig.ingest_served_s, fig.rerun_served_s, fig.one_article_served_s = (r.seconds for r in runs)
 
+    fig.pages_articles = min(args.page_articles, len(articles))
+    if fig.pages_articles:
+        _say(f"dealwire ingest of {fig.pages_articles} summary-only articles whose pages come from a loopback server ...")
+        with page_server(articles[:fig.pages_articles]) as (base, requests):
+            feed = write_summary_feed(articles[:fig.pages_articles], base, work / "summaries.xml")
+            (work / "pages.toml").write_text(PAGES_CONFIG, encoding="utf-8")
+            run = _checked(measure.dealwire("ingest", str(feed), "--config", str(work / "pages.toml"),
+                                            "--allow-private", "--db", str(work / "pages.duckdb")))
+        if run is None:
+            return 1
+        fig.pages_ingest_s, fig.pages_fetched, fig.pages_requests = run.seconds, _pages_fetched(run), requests[0]
+
     fig.reprocess_all = not args.ingest_only and measure.reprocess_all_supported()
     if fig.reprocess_all:
         _say("dealwire reprocess --all ...")
@@ -108,6 +122,11 @@ def _checked(run: measure.Run) -> measure.Run | None:
         print(run.stdout[-2000:], run.stderr[-4000:], sep="\n", file=sys.stderr)
         return None
     return run
+
+
+def _pages_fetched(run: measure.Run) -> int | None:
+    found = re.search(r"^pages:\s+(\d+) fetched", run.stdout, re.MULTILINE)
+    return int(found.group(1)) if found else None
 
 
 def _ingest_processes() -> int:
@@ -138,6 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=5, help="corpus random seed (default 5)")
     p.add_argument("--n-process", type=int, default=0,
                    help="spaCy processes for the nlp.pipe ceiling (default: what ingest uses)")
+    p.add_argument("--page-articles", type=int, default=200,
+                   help="articles for the ingest whose pages are fetched from a loopback server (default 200; 0 skips)")
     p.add_argument("--keep", action="store_true", help="keep the temporary feeds and database")
     p.add_argument("--ingest-only", action="store_true",
                    help="skip the model-alone and reprocess --all figures (for large corpora)")

@@ -158,6 +158,9 @@ def _ingest(sources: list[str], settings) -> int:
         print(f"  failed: {feed}: {reason}")
     print(f"articles: {summary.articles_new} new, {summary.articles_updated} updated, "
           f"{summary.articles_unchanged} unchanged")
+    if summary.pages_fetched or summary.pages_not_modified or summary.pages_failed:
+        print(f"pages:    {summary.pages_fetched} fetched, {summary.pages_not_modified} not modified, "
+              f"{summary.pages_failed} failed")
     print(f"deals:    {summary.deals} found in new and updated articles")
     print(f"time:     {summary.seconds:.1f} s")
     return 0 if summary.ok else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flows.errors import UsageError
@@ -13,6 +13,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
 DEFAULT_CONFIG = SEEDS / "feeds.toml"
 DEFAULT_DB = "data/dealwire.duckdb"
+FETCH_PAGES = ("always", "when_short", "never")
+USER_AGENT = "dealwire/0.1 (+https://github.com/dealwire/dealwire)"
+
+
+@dataclass(frozen=True)
+class PageRule:
+    """When a feed's entries get their article page fetched: always, when_short (text under min_chars), never."""
+    fetch_pages: str = "when_short"
+    min_chars: int = 1500
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,15 @@ class Settings:
     lock_wait_s: float = 600.0         # how long a writer waits for the database file
     read_wait_s: float = 120.0         # how long `dealwire sql` waits for a writer to let go of the file
     wait_for_lock: bool = True         # wait for another run on the same database (False: exit 1 at once)
+    fetch_pages: str = "when_short"    # article pages: always | when_short | never (each [[feed]] may override)
+    page_min_chars: int = 1500         # when_short: an entry whose text is shorter than this gets its page
+    page_rules: dict = field(default_factory=dict)   # feed source -> PageRule, from the [[feed]] entries
+    contact: str | None = None         # put in the User-Agent (an email or URL) so a site can reach us
+    page_interval_s: float = 1.0       # at least this long between two requests to one host (robots.txt
+                                       # Crawl-delay, when longer, wins)
+    page_host_concurrency: int = 2     # requests to one host at once
+    page_workers: int = 4              # page fetches at once per feed
+    max_page_bytes: int = 10 * 1024 * 1024
     extra: dict = field(default_factory=dict)
 
 
@@ -52,13 +70,22 @@ def load_settings(config: str | None = None, db: str | None = None, allow_privat
     n_process = options.pop("n_process", None)
     model = env.get("DEALWIRE_SPACY_MODEL") or model
     n_process = _env_number(env, "DEALWIRE_N_PROCESS", int, 1) or n_process or _default_processes()
+    sources = tuple(_feed_source(entry, path.parent) for entry in feeds)
+    default_rule = _page_rule(options, PageRule(), path, "[settings]")
+    rules = {source: _page_rule(entry, default_rule, path, f"[[feed]] {source}")
+             for source, entry in zip(sources, feeds)}
+    if env.get("DEALWIRE_FETCH_PAGES"):     # over every feed's: e.g. "never" for a run that must stay offline
+        forced = _page_rule({"fetch_pages": env["DEALWIRE_FETCH_PAGES"]}, default_rule, "DEALWIRE_FETCH_PAGES", "")
+        default_rule, rules = forced, {s: replace(r, fetch_pages=forced.fetch_pages) for s, r in rules.items()}
+    options.update(fetch_pages=default_rule.fetch_pages, page_min_chars=default_rule.min_chars)
     return Settings(
         **options,
         db_path=db or env.get("DEALWIRE_DB") or DEFAULT_DB,
-        feeds=tuple(_feed_source(entry, path.parent) for entry in feeds),
+        feeds=sources,
         spacy_model=model,
         n_process=n_process,
         allow_private=allow_private or _truthy(env.get("DEALWIRE_ALLOW_PRIVATE")),
+        page_rules={s: r for s, r in rules.items() if r != default_rule},
     )
 
 
@@ -78,12 +105,20 @@ _SETTINGS: dict[str, tuple[type, float | None, bool]] = {
     "max_feed_bytes": (int, 1, True),
     "lock_wait_s": (float, 0, True),
     "read_wait_s": (float, 0, True),
+    "fetch_pages": (str, None, True),
+    "page_min_chars": (int, 0, True),
+    "contact": (str, None, True),
+    "page_interval_s": (float, 0, True),
+    "page_host_concurrency": (int, 1, True),
+    "page_workers": (int, 1, True),
+    "max_page_bytes": (int, 1, True),
 }
 # Settings that come from elsewhere, and where.
 _NOT_IN_FILE = {"db_path": "--db or $DEALWIRE_DB", "allow_private": "--allow-private or DEALWIRE_ALLOW_PRIVATE=1",
-                "wait_for_lock": "--no-wait", "feeds": "[[feed]] tables"}
+                "wait_for_lock": "--no-wait", "feeds": "[[feed]] tables",
+                "page_rules": "fetch_pages and page_min_chars in a [[feed]] table"}
 _TABLES = ("feed", "settings")
-_FEED_KEYS = ("url", "name")
+_FEED_KEYS = ("url", "name", "fetch_pages", "page_min_chars")
 
 
 def _check_config(data: dict, path: Path) -> tuple[list[dict], dict]:
@@ -147,6 +182,26 @@ def _env_number(env, name: str, kind: type, low: float) -> int | float | None:
     if problem := _bad_value(value, kind, low, True):
         raise UsageError(f"environment variable {name} {problem}")
     return value
+
+
+def page_rule(settings: Settings, source: str) -> PageRule:
+    """The page rule for one feed: its [[feed]] entry's, else the [settings] default."""
+    return settings.page_rules.get(source) or PageRule(settings.fetch_pages, settings.page_min_chars)
+
+
+def user_agent(settings: Settings) -> str:
+    return f"{USER_AGENT[:-1]}; {settings.contact})" if settings.contact else USER_AGENT
+
+
+def _page_rule(table: dict, default: PageRule, path: Path | str, where: str) -> PageRule:
+    mode = table.get("fetch_pages", default.fetch_pages)
+    if mode not in FETCH_PAGES:
+        raise UsageError(f"{'config ' if where else ''}{path}: {where}{': ' if where else ''}fetch_pages = {mode!r} is not one of "
+                         + ", ".join(f'"{m}"' for m in FETCH_PAGES))
+    min_chars = table.get("page_min_chars", default.min_chars)
+    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
+        raise UsageError(f"config {path}: {where}: page_min_chars = {min_chars!r} is not a whole number >= 0")
+    return PageRule(mode, min_chars)
 
 
 def _default_processes() -> int:

@@ -39,7 +39,8 @@ class FeedError(DealwireError):
 
     ``transient`` tells the caller (Prefect) whether a retry may help;
     ``status`` is 'failed' or 'refused'; ``retry_after`` is the server's
-    Retry-After in seconds when it sent one (429/503).
+    Retry-After in seconds when it sent one (429/503); ``http_status`` the
+    status of an error response.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class FeedError(DealwireError):
         transient: bool = False,
         status: str = "failed",
         retry_after: float | None = None,
+        http_status: int | None = None,
     ):
         super().__init__(f"feed {feed_url}: {reason}")
         self.feed_url = feed_url
@@ -56,9 +58,10 @@ class FeedError(DealwireError):
         self.transient = transient
         self.status = status
         self.retry_after = retry_after
+        self.http_status = http_status   # the response's status when the server answered 4xx/5xx
 
     def _init_args(self) -> tuple[Any, ...]:
-        return (self.feed_url, self.reason, self.transient, self.status, self.retry_after)
+        return (self.feed_url, self.reason, self.transient, self.status, self.retry_after, self.http_status)
 
 
 class FeedRefused(FeedError):

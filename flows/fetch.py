@@ -22,6 +22,9 @@ import httpx
 from flows.errors import FeedError, FeedRefused
 
 
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     timeout_s: float = 20.0  # connect/read timeout
@@ -30,6 +33,7 @@ class FetchPolicy:
     max_redirects: int = 5
     allow_private: bool = False  # allow loopback/private/link-local/metadata addresses
     user_agent: str = "dealwire/0.1 (+https://github.com/dealwire/dealwire)"
+    accept: str = FEED_ACCEPT  # article pages ask for HTML instead
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,6 @@ _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00
 _REDIRECTS = {301, 302, 303, 307, 308}
 _WBITS = {"": None, "identity": None, "gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
           "deflate": zlib.MAX_WBITS}
-_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 
 
 def is_url(source: str) -> bool:
@@ -149,7 +152,7 @@ def _check_url(feed_url: str, url: httpx.URL, policy: FetchPolicy) -> None:
 def _fetch_http(feed_url, client, etag, last_modified, policy) -> FetchResult:
     deadline = time.monotonic() + policy.total_timeout_s
     # Accept-Encoding: only what _read_body inflates itself (no br/zstd).
-    headers = {"User-Agent": policy.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    headers = {"User-Agent": policy.user_agent, "Accept": policy.accept, "Accept-Encoding": "gzip, deflate"}
     headers |= {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
     url = httpx.URL(feed_url)
     seen: set[str] = set()
@@ -176,7 +179,8 @@ def _handle_response(feed_url, resp: httpx.Response, etag, last_modified, policy
         retry_after = _parse_retry_after(resp.headers.get("retry-after")) if status in (429, 503) else None
         reason = f"HTTP {status} {resp.reason_phrase}".rstrip()
         reason += f" (Retry-After {retry_after:g}s)" if retry_after is not None else ""
-        raise FeedError(feed_url, reason, transient=status == 429 or status >= 500, retry_after=retry_after)
+        raise FeedError(feed_url, reason, transient=status == 429 or status >= 500, retry_after=retry_after,
+                        http_status=status)
     if status != 304 and not 200 <= status < 300:
         raise FeedError(feed_url, f"unexpected HTTP {status} {resp.reason_phrase}")
     content = b"" if status == 304 else _read_body(feed_url, resp, policy, deadline)

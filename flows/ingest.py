@@ -16,14 +16,16 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.records import Article
-from flows.config import Settings
+from flows.config import PageRule, Settings, page_rule, user_agent
 from flows.errors import FeedError
 from flows.extract import BatchOrder, Ticket, close_workers, extract_articles, extracts_in_workers
 from flows.fetch import FetchPolicy, fetch_feed
+from flows.pages import Crawler, complete_articles
 from flows.parse import ParsedFeed, parse_feed
 from flows.runs import exclusive_run, failure_reason, finish_run, progress, start_run
 from storage import reads, writes
 from storage.db import Database
+from storage.writes import TextOrigin
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class FeedOutcome:
     etag: str | None = None
     last_modified: str | None = None
     body_sha256: str | None = None
+    origins: dict[str, TextOrigin] = field(default_factory=dict)   # article_id -> where its text came from
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """What a feed task needs to complete its entries from their pages (a feed with pages to fetch)."""
+    crawler: Crawler
+    rule: PageRule
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class RunSummary:
     articles_updated: int = 0
     articles_unchanged: int = 0
     deals: int = 0
+    pages_fetched: int = 0          # of new and changed articles: page text stored
+    pages_not_modified: int = 0     # a 304: the stored page text kept
+    pages_failed: int = 0           # failed, refused or disallowed by robots.txt: the feed's text kept
     found: list[FoundDeal] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -78,9 +92,10 @@ def _transient(task, task_run, state) -> bool:
 
 @task(name="fetch-feed", cache_policy=NO_CACHE, retry_condition_fn=_transient)
 def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, body_sha256: str | None,
-                    policy: FetchPolicy) -> FeedOutcome:
+                    policy: FetchPolicy, pages: PageJob | None = None) -> FeedOutcome:
     """Fetch a feed and parse it, unless the server says it is not modified or sends the very bytes
-    whose articles the last run stored (many feeds, and every local file, have no validators)."""
+    whose articles the last run stored (many feeds, and every local file, have no validators); with
+    pages, new and changed entries that are only a summary get their article page's text."""
     try:
         result = fetch_feed(source, etag=etag, last_modified=last_modified, policy=policy)
     except FeedError as exc:
@@ -94,8 +109,16 @@ def fetch_and_parse(source: str, etag: str | None, last_modified: str | None, bo
         return FeedOutcome(source, "not_modified", http_status=result.status_code or None, etag=result.etag,
                            last_modified=result.last_modified, body_sha256=digest)
     parsed = parse_feed(result.content, feed_url=source, base_url=result.final_url, headers=result.headers)
+    origins = {a.article_id: TextOrigin(parsed.text_sources[a.article_id]) for a in parsed.articles}
+    if pages is not None and pages.rule.fetch_pages != "never":
+        ids = [a.article_id for a in parsed.articles]
+        with _database(pages.settings) as db:
+            known, stored = reads.content_hashes(db, ids), reads.stored_pages(db, ids)
+        articles, origins = complete_articles(parsed, pages.rule, pages.crawler, known, stored)
+        parsed = replace(parsed, articles=articles)
     return FeedOutcome(source, "ok", parsed=parsed, http_status=result.status_code or None,
-                       error=parsed.warning, etag=result.etag, last_modified=result.last_modified, body_sha256=digest)
+                       error=parsed.warning, etag=result.etag, last_modified=result.last_modified, body_sha256=digest,
+                       origins=origins)
 
 
 # A server's Retry-After (429, 503) is waited out before Prefect's own retry, up to this long: longer
@@ -116,12 +139,13 @@ def _honour_retry_after(exc: FeedError) -> None:
 
 @task(name="extract-and-store", cache_policy=NO_CACHE)
 def extract_and_store(articles: list[Article], settings: Settings, ticket: Ticket | None = None,
-                      run_id: str | None = None, new: int = 0) -> list[FoundDeal]:
+                      run_id: str | None = None, new: int = 0,
+                      origins: list[TextOrigin] | None = None) -> list[FoundDeal]:
     """Extract a batch and store it with its articles in one transaction, which also adds it to the run's
     counts (new: how many of the articles are new); return the deals found."""
     extractions, version = extract_articles(articles, settings, ticket)
     with _database(settings) as db:
-        writes.save_articles(db, articles, extractions, version, run_id=run_id, new=new)
+        writes.save_articles(db, articles, extractions, version, origins, run_id=run_id, new=new)
     return [FoundDeal(d.company, d.deal_type, d.amount, d.currency, a.url)
             for a, e in zip(articles, extractions) for d in e.deals]
 
@@ -160,7 +184,10 @@ def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
     with _database(settings) as db:
         states = {s: reads.feed_state(db, s) for s in sources}
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_bytes=settings.max_feed_bytes,
-                         allow_private=settings.allow_private)
+                         allow_private=settings.allow_private, user_agent=user_agent(settings))
+    crawler = Crawler(replace(policy, max_bytes=settings.max_page_bytes), interval_s=settings.page_interval_s,
+                      host_concurrency=settings.page_host_concurrency, workers=settings.page_workers)
+    jobs = {s: PageJob(crawler, page_rule(settings, s), settings) for s in sources}
     fetcher = fetch_and_parse.with_options(
         retries=settings.fetch_retries,
         retry_delay_seconds=[settings.retry_delay_s * 2 ** i for i in range(settings.fetch_retries)],
@@ -169,15 +196,16 @@ def _run(sources: list[str], settings: Settings, summary: RunSummary) -> None:
     groups = [sources[i: i + size] for i in range(0, len(sources), size)]
     stream = _Stream(settings, summary, len(sources))
     try:
-        futures = [fetcher.submit(s, *states[s], policy) for s in groups[0]] if groups else []
+        futures = [fetcher.submit(s, *states[s], policy, jobs[s]) for s in groups[0]] if groups else []
         for n, group in enumerate(groups):
             current = futures
             if n + 1 < len(groups):
-                futures = [fetcher.submit(s, *states[s], policy) for s in groups[n + 1]]
+                futures = [fetcher.submit(s, *states[s], policy, jobs[s]) for s in groups[n + 1]]
             stream.add([_outcome(source, future) for source, future in zip(group, current)])
         stream.flush()
     finally:
         close_workers()
+        crawler.close()
 
 
 class _Stream:
@@ -190,6 +218,7 @@ class _Stream:
         self.seen: set[str] = set()          # article ids met in this run: the first feed given wins
         self.pending: list[Article] = []
         self.new: set[str] = set()           # queued articles not stored before (the others are updates)
+        self.origins: dict[str, TextOrigin] = {}   # of the pending articles
         self.queued = 0                      # articles queued for extraction so far in this run
         self.stored = 0
         self.unrecorded: list[tuple[FeedOutcome, int]] = []   # feed, and `queued` after its articles
@@ -211,6 +240,9 @@ class _Stream:
         for o, articles in zip(outcomes, fresh):
             changed = _changed(articles, known, self.summary, self.new)
             self.pending.extend(changed)
+            for a in changed:
+                self.origins[a.article_id] = origin = o.origins.get(a.article_id)
+                _count_page(origin, self.summary)
             self.queued += len(changed)
             # Kept until recorded without its articles: only the feed's own fields are needed then.
             slim = replace(o, parsed=replace(o.parsed, articles=[])) if o.parsed else o
@@ -230,7 +262,8 @@ class _Stream:
     def _store(self, size: int) -> None:
         batch, self.pending = self.pending[:size], self.pending[size:]
         new = sum(a.article_id in self.new for a in batch)
-        future = extract_and_store.submit(batch, self.settings, self.order.ticket(), self.summary.run_id, new)
+        origins = [self.origins.pop(a.article_id, None) for a in batch]
+        future = extract_and_store.submit(batch, self.settings, self.order.ticket(), self.summary.run_id, new, origins)
         self.inflight.append((future, batch))
         while len(self.inflight) > self.ahead:
             self._collect()
@@ -289,6 +322,16 @@ def _outcome(source: str, future) -> FeedOutcome:
         return FeedOutcome(source, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
 
 
+def _count_page(origin: TextOrigin | None, summary: RunSummary) -> None:
+    status = origin.page_status if origin else None
+    if status == "ok":
+        summary.pages_fetched += 1
+    elif status == "not_modified":
+        summary.pages_not_modified += 1
+    elif status is not None:
+        summary.pages_failed += 1
+
+
 def _content_hashes(articles: list[Article], settings: Settings) -> dict[str, str]:
     if not articles:
         return {}
@@ -339,6 +382,8 @@ def run_markdown(summary: RunSummary) -> str:
         f"| articles updated | {summary.articles_updated} |",
         f"| articles unchanged | {summary.articles_unchanged} |",
         f"| deals found | {summary.deals} |",
+        f"| pages fetched / not modified / failed | {summary.pages_fetched} / {summary.pages_not_modified} / "
+        f"{summary.pages_failed} |",
         f"| time | {summary.seconds:.1f} s |",
         f"| run_id | `{summary.run_id}` |",
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -48,6 +48,7 @@ class ParsedFeed:
     articles: list[Article]
     warning: str | None    # feedparser's complaint about a feed it could still read
     entries: int
+    text_sources: dict[str, str] = field(default_factory=dict)  # article_id -> feed_content | feed_summary
 
 
 def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
@@ -72,12 +73,12 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
         # Broken XML and no entries: an empty feed cannot be told from one cut short, so say so.
         raise FeedError(feed_url, f"unreadable feed: {_bozo_reason(parsed)}")
     articles: list[Article] = []
-    seen: set[str] = set()
+    sources: dict[str, str] = {}
     cut: list[Article] = []
     for entry in parsed.entries:
-        article, was_cut = _article(entry, feed_url, base_url)
-        if article is not None and article.article_id not in seen:
-            seen.add(article.article_id)
+        article, was_cut, source = _article(entry, feed_url, base_url)
+        if article is not None and article.article_id not in sources:
+            sources[article.article_id] = source
             articles.append(article)
             cut += [article] if was_cut else []
     warnings = [_bozo_reason(parsed)] if parsed.bozo else []
@@ -85,7 +86,8 @@ def parse_feed(content: bytes, *, feed_url: str, base_url: str | None = None,
         warnings.append(f"{len(cut)} article(s) cut to {MAX_ARTICLE_CHARS} characters: {cut[0].url or cut[0].title}")
     warning = "; ".join(warnings)[:500] or None
     title = _clean_line(parsed.feed.get("title")) or None
-    return ParsedFeed(title=title, articles=articles, warning=warning, entries=len(parsed.entries))
+    return ParsedFeed(title=title, articles=articles, warning=warning, entries=len(parsed.entries),
+                      text_sources=sources)
 
 
 def _safe_char_ref(match: re.Match) -> bytes:
@@ -111,18 +113,20 @@ def _bozo_reason(parsed) -> str:
     return f"{type(exc).__name__}: {exc}"[:300] if exc else "malformed feed"
 
 
-def _article(entry, feed_url: str, base_url: str | None) -> tuple[Article | None, bool]:
-    """The entry as an article (None when it has neither title nor text), and whether its text was cut."""
+def _article(entry, feed_url: str, base_url: str | None) -> tuple[Article | None, bool, str]:
+    """The entry as an article (None when it has neither title nor text), whether its text was cut, and
+    where the text came from (feed_content or feed_summary)."""
     link = entry.get("link") or ""
     if link and base_url:
         link = urljoin(base_url, link)
     url = canonical_url(link) if link.startswith(("http://", "https://")) else None
     guid = (entry.get("id") or "").strip() or None
     title = _clean_line(entry.get("title"))
-    full = html_to_text(_best_body(entry))
+    body, source = _best_body(entry)
+    full = html_to_text(body)
     text = _cap(full)
     if not text and not title:
-        return None, False
+        return None, False, source
     key = url or (f"guid:{guid}" if guid else f"entry:{feed_url}\x1f{title}\x1f{entry.get('published', '')}")
     article = Article(
         article_id=hashlib.sha1(key.encode()).hexdigest()[:16],
@@ -135,7 +139,13 @@ def _article(entry, feed_url: str, base_url: str | None) -> tuple[Article | None
         content_hash=hashlib.sha1(f"{title}\n{text}".encode()).hexdigest(),
         text=text or title,
     )
-    return article, len(text) < len(full)
+    return article, len(text) < len(full), source
+
+
+def page_text(text: str) -> str:
+    """An article page's extracted main text (lines for paragraphs) as stored: blank lines between
+    paragraphs, cleaned and capped like a feed's text."""
+    return _cap(_normalise(text.replace("\n", "\n\n")))
 
 
 def _cap(text: str) -> str:
@@ -149,13 +159,13 @@ def _cap(text: str) -> str:
     return head[: cut if cut > 0 else len(head)].rstrip() + " …"
 
 
-def _best_body(entry) -> str:
-    """The full content (content:encoded, Atom content) in preference to the summary."""
+def _best_body(entry) -> tuple[str, str]:
+    """The full content (content:encoded, Atom content) in preference to the summary, and which it was."""
     bodies = [c.get("value") or "" for c in entry.get("content") or []]
     bodies = [b for b in bodies if b.strip()]
     if bodies:
-        return max(bodies, key=len)
-    return entry.get("summary") or entry.get("description") or ""
+        return max(bodies, key=len), "feed_content"
+    return entry.get("summary") or entry.get("description") or "", "feed_summary"
 
 
 def _published(entry) -> datetime | None:

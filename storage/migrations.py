@@ -120,6 +120,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE feeds ADD COLUMN body_sha256 VARCHAR;
         """,
     ),
+    (
+        "0005_article_text_source",
+        """
+        -- where articles.text came from, and how the article's page fetch went; NULL on rows stored before
+        ALTER TABLE articles ADD COLUMN text_source VARCHAR;        -- feed_content | feed_summary | page
+        ALTER TABLE articles ADD COLUMN page_status VARCHAR;        -- NULL (not fetched) | ok | not_modified | failed | refused | disallowed
+        ALTER TABLE articles ADD COLUMN page_error VARCHAR;         -- why the page could not be used
+        ALTER TABLE articles ADD COLUMN page_http_status INTEGER;
+        ALTER TABLE articles ADD COLUMN page_etag VARCHAR;          -- remembered for conditional GET
+        ALTER TABLE articles ADD COLUMN page_last_modified VARCHAR;
+        ALTER TABLE articles ADD COLUMN page_fetched_at TIMESTAMPTZ;
+        """,
+    ),
 ]
 
 

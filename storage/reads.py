@@ -26,6 +26,19 @@ def content_hashes(db: Database, article_ids: Iterable[str]) -> dict[str, str]:
     return dict(rows)
 
 
+def stored_pages(db: Database, article_ids: Iterable[str]) -> dict[str, dict]:
+    """For the articles stored with their page's text: article_id -> the page's validators (page_etag,
+    page_last_modified) and what was taken from it (text, title, author, published_at)."""
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    cursor = db.con.execute(
+        "SELECT article_id, page_etag, page_last_modified, text, title, author, published_at FROM articles "
+        "WHERE article_id IN (SELECT unnest($ids)) AND text_source = 'page'", {"ids": ids})
+    names = [d[0] for d in cursor.description][1:]
+    return {row[0]: dict(zip(names, row[1:])) for row in cursor.fetchall()}
+
+
 def find_article(db: Database, ref: str) -> Article | None:
     """An article by its id or its URL (trailing slash and case of scheme/host forgiven)."""
     row = db.con.execute(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -14,6 +15,17 @@ from storage.db import Database
 def deal_id(article_id: str, deal: Deal) -> str:
     key = "\x1f".join([article_id, deal.deal_type, deal.company.casefold(), deal.amount_text or ""])
     return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TextOrigin:
+    """Where an article's text came from, and how its page fetch went (page_status None: not fetched)."""
+    text_source: str                    # feed_content | feed_summary | page
+    page_status: str | None = None      # ok | not_modified | failed | refused | disallowed
+    page_error: str | None = None
+    page_http_status: int | None = None
+    page_etag: str | None = None
+    page_last_modified: str | None = None
 
 
 def record_feed(db: Database, feed_url: str, *, status: str, error: str | None = None, title: str | None = None,
@@ -46,12 +58,17 @@ def record_feed(db: Database, feed_url: str, *, status: str, error: str | None =
 
 
 def save_articles(db: Database, articles: Sequence[Article], extractions: Sequence[Extraction], version: str,
-                  *, run_id: str | None = None, new: int = 0) -> None:
-    """Upsert articles and replace their extractions, all in one transaction; with run_id, that run's
-    counts grow by this batch (new of its articles new, the rest updated) in the same transaction."""
+                  origins: Sequence[TextOrigin | None] | None = None, *, run_id: str | None = None,
+                  new: int = 0) -> None:
+    """Upsert articles (with where each text came from, when known) and replace their extractions, all in
+    one transaction; with run_id, that run's counts grow by this batch (new of its articles new, the rest
+    updated) in the same transaction."""
     if not articles:
         return
     now = datetime.now(timezone.utc)
+    origins = list(origins) if origins is not None else [None] * len(articles)
+    none = TextOrigin(text_source=None)
+    origins = [o or none for o in origins]
     table = pa.table({
         "article_id": [a.article_id for a in articles],
         "feed_url": [a.feed_url for a in articles],
@@ -62,6 +79,12 @@ def save_articles(db: Database, articles: Sequence[Article], extractions: Sequen
         "published_at": pa.array([a.published_at for a in articles], pa.timestamp("us", tz="UTC")),
         "content_hash": [a.content_hash for a in articles],
         "text": [a.text for a in articles],
+        "text_source": pa.array([o.text_source for o in origins], pa.string()),
+        "page_status": pa.array([o.page_status for o in origins], pa.string()),
+        "page_error": pa.array([o.page_error for o in origins], pa.string()),
+        "page_http_status": pa.array([o.page_http_status for o in origins], pa.int32()),
+        "page_etag": pa.array([o.page_etag for o in origins], pa.string()),
+        "page_last_modified": pa.array([o.page_last_modified for o in origins], pa.string()),
     })
     with db.atomic() as con:
         con.register("incoming_articles", table)
@@ -69,13 +92,20 @@ def save_articles(db: Database, articles: Sequence[Article], extractions: Sequen
             con.execute(
                 """
                 INSERT INTO articles (article_id, feed_url, url, guid, title, author, published_at,
-                                      fetched_at, updated_at, content_hash, text)
-                SELECT article_id, feed_url, url, guid, title, author, published_at, $now, $now, content_hash, text
+                                      fetched_at, updated_at, content_hash, text, text_source, page_status,
+                                      page_error, page_http_status, page_etag, page_last_modified, page_fetched_at)
+                SELECT article_id, feed_url, url, guid, title, author, published_at, $now, $now, content_hash, text,
+                       text_source, page_status, page_error, page_http_status, page_etag, page_last_modified,
+                       CASE WHEN page_status IS NOT NULL THEN $now END
                 FROM incoming_articles
                 ON CONFLICT (article_id) DO UPDATE SET
                     url = excluded.url, guid = excluded.guid, title = excluded.title, author = excluded.author,
                     published_at = excluded.published_at, updated_at = excluded.updated_at,
-                    content_hash = excluded.content_hash, text = excluded.text
+                    content_hash = excluded.content_hash, text = excluded.text,
+                    text_source = excluded.text_source, page_status = excluded.page_status,
+                    page_error = excluded.page_error, page_http_status = excluded.page_http_status,
+                    page_etag = excluded.page_etag, page_last_modified = excluded.page_last_modified,
+                    page_fetched_at = excluded.page_fetched_at
                 """,
                 {"now": now},
             )

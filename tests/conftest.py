@@ -41,7 +41,8 @@ DEALWIRE = str(Path(sys.executable).parent / "dealwire")
 def dealwire_env(prefect_api) -> dict[str, str]:
     """The environment of every run: the session's Prefect server, no inherited dealwire settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DEALWIRE_")}
-    return {**base, "PREFECT_API_URL": prefect_api}
+    # No article pages: test feeds link to hosts beyond loopback (tests of pages turn them on).
+    return {**base, "PREFECT_API_URL": prefect_api, "DEALWIRE_FETCH_PAGES": "never"}
 
 
 def run_dealwire(*args: str, env: dict[str, str], timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
@@ -52,9 +53,10 @@ def run_dealwire(*args: str, env: dict[str, str], timeout: float = 300, **kwargs
 
 
 def local_settings(db_path) -> Settings:
-    """Settings for a test database: loopback feeds allowed, no retries, short waits."""
+    """Settings for a test database: loopback feeds allowed, no retries, short waits, and no article pages
+    (the test feeds link to hosts beyond loopback; tests of pages turn them on)."""
     return Settings(db_path=str(db_path), allow_private=True, fetch_retries=0, retry_delay_s=0, timeout_s=5,
-                    lock_wait_s=10)
+                    lock_wait_s=10, fetch_pages="never")
 
 
 @pytest.fixture

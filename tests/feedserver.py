@@ -49,6 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.hits[path] += 1
             self.server.requests.append((path, dict(self.headers)))
+            self.server.arrivals.append((path, time.monotonic()))
             route = self.server.routes.get(path)
         if route is None:
             return self._send(404, b"not found", {})
@@ -102,6 +103,7 @@ class FeedServer:
         self._httpd.routes = {}
         self._httpd.hits = Counter()
         self._httpd.requests = []
+        self._httpd.arrivals = []
         self._httpd.lock = threading.Lock()
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
@@ -116,6 +118,11 @@ class FeedServer:
     def requests(self) -> list[tuple[str, dict[str, str]]]:
         """(path, request headers) in arrival order."""
         return self._httpd.requests
+
+    @property
+    def arrivals(self) -> list[tuple[str, float]]:
+        """(path, time.monotonic() when the request arrived) in arrival order."""
+        return self._httpd.arrivals
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -159,6 +166,11 @@ class FeedServer:
             parts.append(comp.compress(block[: decompressed_size - start]))
         parts.append(comp.flush())
         return self.route(path, body=b"".join(parts), headers={"Content-Encoding": "gzip"})
+
+    def html(self, path: str, body: bytes, **kwargs) -> str:
+        """An HTML page (Content-Type text/html)."""
+        headers = {"Content-Type": "text/html; charset=utf-8", **kwargs.pop("headers", {})}
+        return self.route(path, body=body, headers=headers, **kwargs)
 
     def shutdown(self) -> None:
         self._httpd.shutdown()

@@ -222,10 +222,11 @@ def _date(value: str | None) -> datetime | None:
         return None
 
 
-def wants_page(article: Article, rule: PageRule) -> bool:
+def wants_page(article: Article, rule: PageRule, text_source: str = "feed_content") -> bool:
+    """when_short: the entry is only a summary (no content:encoded / Atom content), or its text is short."""
     if not article.url or rule.fetch_pages == "never":
         return False
-    return rule.fetch_pages == "always" or len(article.text) < rule.min_chars
+    return rule.fetch_pages == "always" or text_source == "feed_summary" or len(article.text) < rule.min_chars
 
 
 def complete_articles(parsed: ParsedFeed, rule: PageRule, crawler: Crawler, known: dict[str, str],
@@ -235,7 +236,8 @@ def complete_articles(parsed: ParsedFeed, rule: PageRule, crawler: Crawler, know
     holds what earlier runs took from pages, for conditional GET and a 304."""
     origins = {a.article_id: TextOrigin(parsed.text_sources.get(a.article_id, "feed_summary"))
                for a in parsed.articles}
-    todo = [a for a in parsed.articles if known.get(a.article_id) != a.content_hash and wants_page(a, rule)]
+    todo = [a for a in parsed.articles if known.get(a.article_id) != a.content_hash
+            and wants_page(a, rule, origins[a.article_id].text_source)]
     requests = []
     for a in todo:
         old = stored.get(a.article_id, {})

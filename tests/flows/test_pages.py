@@ -126,15 +126,25 @@ def test_a_404_keeps_the_summary_and_records_the_failure(feed_server, tmp_path):
 
 
 @pytest.mark.usefixtures("prefect_api")
-def test_never_and_long_entries_fetch_no_page(feed_server, tmp_path):
+def test_never_and_long_full_entries_fetch_no_page(feed_server, tmp_path):
     link = feed_server.html("/news/quarry", page("Quarry", STORY))
     full = feed_server.html("/news/full", page("Full", STORY))
-    long_feed = feed_server.route("/long", body=rss(item(full, "Full", " ".join(STORY))))
+    body = "".join(f"<p>{p}</p>" for p in STORY)
+    long_feed = feed_server.route("/long", body=rss(item(full, "Full", SUMMARY, encoded=body)))
     never = feed_server.route("/never", body=rss(item(link, "Quarry", SUMMARY)))
     settings = page_settings(tmp_path, page_min_chars=200, page_rules={never: PageRule("never", 200)})
     ingest([long_feed, never], settings)
     assert page_hits(feed_server) == []
-    assert [r[0] for r in query(settings, "SELECT text_source FROM articles ORDER BY url")] == ["feed_summary"] * 2
+    assert sorted(r[0] for r in query(settings, "SELECT text_source FROM articles")) == ["feed_content", "feed_summary"]
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_long_summary_without_content_still_gets_its_page(feed_server, tmp_path):
+    link = feed_server.html("/news/longsummary", page("Long summary", STORY))
+    feed = feed_server.route("/longsummary", body=rss(item(link, "Long summary", " ".join(STORY))))
+    settings = page_settings(tmp_path, page_min_chars=200)
+    ingest([feed], settings)
+    assert [r[0] for r in query(settings, "SELECT text_source FROM articles")] == ["page"]
 
 
 @pytest.mark.usefixtures("prefect_api")

@@ -43,6 +43,7 @@ _HEDGE = (r"(?:about|around|roughly|nearly|almost|some|approximately|more than|o
 # "values the company at $19 billion", "a valuation of", "valuing it at"; "a $19 billion valuation".
 _VALUATION_BEFORE = re.compile(r"\bvalu(?:e|es|ed|ing|ation)\b[^.;$€£¥]{0,60}\b(?:at|of)\s+" + _HEDGE + r"$"
                                r"|\bpriced (?:the company|it) at\s+" + _HEDGE + r"$"
+                               r"|\b(?:is|was|were|be|are) worth\s+" + _HEDGE + r"$"
                                r"|\bvaluation\s+" + _HEDGE + r"$")
 _NOT_AMOUNT_AFTER = re.compile(r"\W*(?:\w+\W+){0,4}?(?:economic output|gdp|of revenue|in revenue|in sales|of sales|"
                                r"in market value|to the economy)\b", re.IGNORECASE)
@@ -64,6 +65,8 @@ class Cues:
     public_body: re.Pattern | None = None
     lender: re.Pattern | None = None
     late_party: re.Pattern | None = None
+    referents: frozenset[str] = frozenset()
+    intents: frozenset[str] = frozenset()
 
     @classmethod
     def from_lexicon(cls, lexicon: dict) -> "Cues":
@@ -80,6 +83,8 @@ class Cues:
             public_body=_alternation(lexicon.get("public_bodies", {}).get("words", [])),
             lender=_alternation(lexicon.get("lenders", {}).get("words", [])),
             late_party=_alternation(lexicon.get("late_party_cues", {}).get("words", [])),
+            referents=frozenset(w.lower() for w in lexicon.get("referent_nouns", {}).get("words", [])),
+            intents=frozenset(w.lower() for w in lexicon.get("intent_verbs", {}).get("words", [])),
         )
 
     def is_lender(self, span: Span) -> bool:
@@ -126,12 +131,15 @@ class DealFinder:
 def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
     deals: list[Deal] = []
     context = _Context()
+    focus: _Named | None = None  # the company the story is about so far: the last one a sentence is about
     for sent in units(doc):
         if deals and deals[-1].deal_type in ("capex_commitment", "partnership") and _NAMES_PARTNERS.search(sent.text) \
                 and not _has_money(sent):
             deals[-1] = _add_partners(deals[-1], sent)  # "Arm, Microsoft and Nvidia are the technology partners"
             continue
-        found = _sentence_deals(sent, cues, deals[-1] if deals else None, context, _learned_types(sent))
+        found = _sentence_deals(sent, cues, deals[-1] if deals else None, context, _learned_types(sent), focus)
+        if not deals:
+            focus = _story_company(found) or _subject_company(sent, cues) or focus
         if found:
             for deal in found:
                 deals = _merge(deals, context.lend_parties(deal))
@@ -232,12 +240,12 @@ def _learned_types(sent: Span) -> tuple[str, ...]:
 
 
 def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, context: _Context | None = None,
-                    learned: tuple[str, ...] = ()) -> list[Deal]:
+                    learned: tuple[str, ...] = (), focus: "_Named | None" = None) -> list[Deal]:
     text = sent.text
-    companies = [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
-                 and not _COMPARED.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 30):c.start_char])
-                 and not _modifier(c)]
-    if not companies:
+    companies = _sentence_companies(sent)
+    # "The Denver-based startup has signed ...": the sentence is about the company the story is about.
+    referred = focus if focus is not None and _refers_to_focus(sent, companies, cues) else None
+    if not companies and referred is None:
         return []
     matched = {t: [m for p in cues.triggers.get(t, []) for m in p.finditer(text)] for t in _PRIORITY}
     held = {t: [m for m in found if _cue_holds(t, m, sent, companies) and not _in_history(text, m, cues)]
@@ -264,7 +272,11 @@ def _sentence_deals(sent: Span, cues: Cues, previous: Deal | None = None, contex
     if context is not None:
         context.note(deal_type, roles)
     principal = _principal(sent, companies, roles, deal_type)
-    no_subject = principal is None or _list_head(principal).dep_ not in _SUBJECT_DEPS
+    if referred is not None and deal_type != "acquisition":
+        principal = referred
+    elif referred is not None and principal is not None:
+        roles = roles + [(referred, "acquirer")]  # "The Dutch chipmaker agreed to acquire X"
+    no_subject = principal is None or referred is None and _list_head(principal).dep_ not in _SUBJECT_DEPS
     if no_subject and previous and deal_type in ("grant", "funding_round", "debt_financing") \
             and _REFERS_BACK.match(text):
         # "The bulk of the money ... is public funding from X"
@@ -523,8 +535,82 @@ class _Named:
     start: int = -1
     end: int = -1
 
+    @property
+    def text(self) -> str:
+        return self.kb_id_
 
-_YEAR = re.compile(r"\b(?:in|since|back in) (?:(?:early|late|mid-) ?)?(?:19|20)\d\d\b", re.IGNORECASE)
+
+_SAYS = {"say", "tell", "add", "announce", "report", "confirm", "disclose"}
+
+
+def _sentence_companies(sent: Span) -> list[Span]:
+    """The companies a sentence names as possible parties: not those named for comparison or as modifiers."""
+    return [c for c in sent.doc.spans["companies"] if c.start >= sent.start and c.end <= sent.end
+            and not _COMPARED.search(doc_text(sent.doc)[max(sent.start_char, c.start_char - 30):c.start_char])
+            and not _modifier(c)]
+
+
+def _subjects(sent: Span) -> list:
+    """The subjects of the sentence's main verb, and of what it reports ("X said it would ...")."""
+    found = []
+    for verb in [sent.root, *[c for c in sent.root.conjuncts if c.pos_ in ("VERB", "AUX")]]:
+        subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
+        found += subjects
+        if verb.lemma_.lower() in _SAYS and subjects:  # "Turing, which ..., said it": no subject is no anaphor
+            found += [s for c in verb.children if c.dep_ == "ccomp" for s in c.children if s.dep_ in _SUBJECT_DEPS]
+    return found
+
+
+def _habitual(verb, cues: Cues) -> bool:
+    """A verb in the simple present ("supplies", "sees"), also when it is what a company "said", unless it
+    states an intent ("plans to", "expects to")."""
+    reported = [c for c in verb.children if c.dep_ == "ccomp"] if verb.lemma_.lower() in _SAYS else []
+    verb = reported[0] if reported else verb
+    return verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() not in cues.intents \
+        and not any(c.dep_ in ("aux", "auxpass") for c in verb.children)
+
+
+def _story_company(found: list[Deal]) -> _Named | None:
+    """Who the article's first deal is about: its company, or the buyer in a takeover."""
+    if not found:
+        return None
+    deal = found[0]
+    buyers = [p for p in deal.participants if p.role == "acquirer"] if deal.deal_type == "acquisition" else []
+    if buyers:
+        return _Named(buyers[0].name, buyers[0].canonical or buyers[0].name)
+    return _Named(deal.company, deal.company_canonical or deal.company)
+
+
+def _subject_company(sent: Span, cues: Cues) -> _Named | None:
+    """The company a sentence is about: the first one that is the subject of its main verb, unless it
+    only backs someone else's deal ("X also participated") or is a government."""
+    for subject in _subjects(sent):
+        if subject.head.lemma_.lower() in _PARTY_VERBS | _LEAD_VERBS:
+            continue
+        for company in _sentence_companies(sent):
+            if (company.start <= subject.i < company.end or _list_head(company).i == subject.i) \
+                    and not cues.is_public_body(company):
+                return _Named(company.kb_id_, company.id_)
+    return None
+
+
+def _refers_to_focus(sent: Span, companies: list[Span], cues: Cues) -> bool:
+    """The sentence's subject is "it" or "the (Denver-based) startup", and no company it names is a subject."""
+    subjects = _subjects(sent)
+    if not subjects or any(c.start <= s.i < c.end or _list_head(c).i == s.i for s in subjects for c in companies):
+        return False
+    first = subjects[0]
+    if first.pos_ == "PROPN":
+        return False  # a name, though not one known as a company: it is what the sentence is about
+    if _habitual(sent.root, cues):
+        return False  # "It supplies accelerators to ...": what the company does, not what it did
+    if first.lower_ == "it":
+        return True
+    return first.lower_ in cues.referents and any(d.dep_ == "det" and d.lower_ == "the" for d in first.children)
+
+
+_YEAR = re.compile(r"\b(?:in|since|back in) (?:(?:early|late|mid-) ?)?(?:" + _MONTH + r" )?(?:19|20)\d\d\b"
+                   r"|\blast (?:year|" + _MONTH + r")\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|would|expects?|expected|plans?|planned|by (?:19|20)\d\d|through|until|aims?)\b",
                      re.IGNORECASE)
 
@@ -901,6 +987,12 @@ def _merge(deals: list[Deal], new: Deal) -> list[Deal]:
                     and _SHARE_SALE.search(new.evidence):
                 deals[i] = replace(old, amount=new.amount, currency=new.currency, amount_text=new.amount_text)
                 return deals  # "Astera sold 19.8 million shares ..., raising $712.8 million": the IPO's proceeds
+    if new.deal_type == "ipo":
+        for i, old in enumerate(deals):
+            if old.deal_type == "funding_round" and old.company == new.company and not old.participants \
+                    and old.amount is not None and _SHARE_SALE.search(old.evidence):
+                deals[i] = replace(old, deal_type="ipo", round=None)  # the raise told first was the listing
+                return deals
     for i, old in enumerate(deals):
         if old.deal_type == new.deal_type and old.company == new.company and (
                 old.amount is None or new.amount is None or old.amount == new.amount):

@@ -4,7 +4,7 @@ Apart from the components so that a run can record the version without importing
 
 COMPANIES = "companies.v3"
 MONEY = "money.v1"
-DEALS = "deals.v4"
+DEALS = "deals.v5"
 SENTENCE_TYPES = "types.v1"     # the trained sentence classifier: a new version each time `make train` changes it
 
 VERSION = "+".join((COMPANIES, MONEY, DEALS, SENTENCE_TYPES))

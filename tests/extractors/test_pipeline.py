@@ -301,3 +301,32 @@ def test_backers_named_later_in_any_phrasing_join_the_round(nlp):
                         "Existing shareholders Tessel Capital and Ironwood Partners also put in money.")
     assert {(p.name, p.role) for p in deal.participants} == {
         ("Halyard Ventures", "lead_investor"), ("Tessel Capital", "investor"), ("Ironwood Partners", "investor")}
+
+
+def test_the_company_referred_to_by_a_description_is_the_principal(nlp):
+    found = deals(nlp, "Marrowgate Compute, a GPU cloud operator, said it had hired 30 engineers. "
+                       "The Oslo-based startup has signed a $40 million term loan with Fjordbank.")
+    [loan] = [d for d in found if d.deal_type == "debt_financing"]
+    assert loan.company == "Marrowgate Compute" and loan.amount == 40_000_000
+
+
+def test_it_as_subject_refers_to_the_company_the_story_is_about(nlp):
+    found = deals(nlp, "Peltary Systems raised $12 million in a Series A round led by Quarry Ventures. "
+                       "It is now exploring a listing in Frankfurt next year, according to people familiar with the matter.")
+    assert ("ipo", "Peltary Systems") in {(d.deal_type, d.company) for d in found}
+
+
+def test_what_a_company_does_every_day_is_no_deal(nlp):
+    found = deals(nlp, "Peltary Systems raised $12 million in a Series A round led by Quarry Ventures. "
+                       "It supplies cooling units to several hyperscalers.")
+    assert [d.deal_type for d in found] == ["funding_round"]
+
+
+def test_a_worth_is_a_valuation_not_a_second_amount(nlp):
+    found = deals(nlp, "Brennic Labs raised $713 million in its initial public offering on Nasdaq. "
+                       "At the offer price the company was worth about $5.5 billion.")
+    assert [(d.deal_type, d.amount) for d in found] == [("ipo", 713_000_000)]
+
+
+def test_a_past_month_and_year_is_history(nlp):
+    assert deals(nlp, "Brennic Labs sold $350 million of convertible notes in May 2024.") == ()

@@ -131,7 +131,7 @@ class DealFinder:
 def deals_from_doc(doc: Doc, cues: Cues) -> list[Deal]:
     deals: list[Deal] = []
     context = _Context()
-    focus: _Named | None = None  # the company the story is about so far: the last one a sentence is about
+    focus: _Named | None = None  # the story's company: the first deal's, or until then the last subject company
     for sent in units(doc):
         if deals and deals[-1].deal_type in ("capex_commitment", "partnership") and _NAMES_PARTNERS.search(sent.text) \
                 and not _has_money(sent):
